@@ -1,0 +1,57 @@
+/**
+ * `--workers N`: run N shard processes of a script on this machine (one per core, since tfjs' wasm
+ * backend uses one thread under Deno) and show one progress bar for all of them, counted from the
+ * run files they write. Each worker's own output goes to `<out>/logs/shard-i-of-N.log`.
+ */
+import { Progress } from "../report/progress.ts";
+
+export async function runShardWorkers(script: string, args: string[], workers: number, outDir: string): Promise<void> {
+  await Deno.mkdir(`${outDir}/logs`, { recursive: true });
+  const before = await countRuns(outDir);
+  const children = Array.from({ length: workers }, (_, i) => {
+    const log = Deno.openSync(`${outDir}/logs/shard-${i}-of-${workers}.log`, {
+      write: true,
+      create: true,
+      truncate: true,
+    });
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, ...args, "--shard", `${i}/${workers}`],
+      stdout: log.writable ? "piped" : "null",
+      stderr: "piped",
+    }).spawn();
+    pipeTo(child.stdout, log);
+    pipeTo(child.stderr, log);
+    return child;
+  });
+  console.error(`started ${workers} shard processes; logs in ${outDir}/logs/`);
+  const bar = new Progress("runs completed", NaN, { unit: "run", logEverySeconds: 60 });
+  const timer = setInterval(async () => {
+    const n = (await countRuns(outDir)) - before;
+    if (n > bar.done) bar.tick(n - bar.done);
+  }, 2000);
+  const statuses = await Promise.all(children.map((c) => c.status));
+  clearInterval(timer);
+  bar.finish();
+  const failed = statuses.map((s, i) => [s, i] as const).filter(([s]) => !s.success);
+  if (failed.length) {
+    throw new Error(
+      `shard process(es) ${failed.map(([, i]) => i).join(", ")} failed; see ${outDir}/logs/. ` +
+        "Rerun the same command to finish the remaining runs.",
+    );
+  }
+}
+
+async function pipeTo(stream: ReadableStream<Uint8Array> | null, file: Deno.FsFile) {
+  if (!stream) return;
+  for await (const chunk of stream) await file.write(chunk);
+}
+
+async function countRuns(outDir: string): Promise<number> {
+  let n = 0;
+  try {
+    for await (const e of Deno.readDir(`${outDir}/runs`)) if (e.name.endsWith(".json")) n++;
+  } catch {
+    // no runs yet
+  }
+  return n;
+}

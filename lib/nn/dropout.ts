@@ -1,0 +1,30 @@
+import { tf } from "../tf.ts";
+import { Layer } from "./module.ts";
+import type { Rng } from "../random/rng.ts";
+
+/**
+ * Inverted dropout: in training, zero each unit with probability p and scale the rest by 1/(1−p);
+ * identity in eval mode. Masks come from our seeded Rng (not tfjs' random ops), so a run's masks
+ * are the same on every backend and an ensemble can reproduce each member's masks exactly.
+ */
+export class Dropout extends Layer {
+  constructor(readonly p: number, readonly rng: Rng) {
+    super();
+    if (!(p >= 0 && p < 1)) throw new Error(`dropout probability must be in [0, 1), got ${p}`);
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    if (!this.training || this.p === 0) return x;
+    return tf.mul(x, tf.tensor(dropoutMask(x.size, this.p, this.rng), x.shape));
+  }
+
+  override toString(): string {
+    return `Dropout(${this.p})`;
+  }
+}
+
+export function dropoutMask(size: number, p: number, rng: Rng): Float32Array {
+  const mask = new Float32Array(size), keep = 1 / (1 - p);
+  for (let i = 0; i < size; i++) mask[i] = rng.next() >= p ? keep : 0;
+  return mask;
+}

@@ -1,0 +1,377 @@
+/**
+ * The project's figure kinds: each function takes plain data rows and options and
+ * returns a standalone SVG document (see `svg_plot.ts` for the rendering).
+ *
+ * Axis options name the physical axis: in the horizontal charts
+ * (`pointsWithErrorBars`, `barChart`) the values run along x, so `xLabel` and
+ * `xDomain` describe them and the labels sit on the y axis, where long ones fit.
+ *
+ * @example
+ * const svg = lineChart(rows, { title: "Accuracy vs ε", xLabel: "ε", percent: true });
+ * Deno.writeTextFileSync("results/eps.svg", svg);
+ */
+import * as Plot from "@observablehq/plot";
+import { plotPanelsToSvg, plotToSvg, textWidth } from "./svg_plot.ts";
+
+/** Options every figure understands. */
+export interface FigureOptions {
+  title?: string;
+  subtitle?: string;
+  xLabel?: string;
+  yLabel?: string;
+  /** Figure width in px (default 720). */
+  width?: number;
+  /** Height of the plot area's panel in px (default 420, or sized to the data). */
+  height?: number;
+  xDomain?: [number, number];
+  yDomain?: [number, number];
+  /** Values are fractions in [0, 1]: show them as percentages. */
+  percent?: boolean;
+}
+
+const DEFAULT_WIDTH = 720;
+const DEFAULT_HEIGHT = 420;
+const PANEL_GAP = 16;
+/** Categorical colours; series keep their colour in every panel of a figure. */
+const SERIES_SCHEME: Plot.ColorScheme = "observable10";
+/** For more than 10 series: sampled evenly, so no two series share a colour. */
+const MANY_SERIES_SCHEME: Plot.ColorScheme = "turbo";
+const HEATMAP_SCHEME: Plot.ColorScheme = "viridis";
+const BAND_OPACITY = 0.18;
+
+// ---------------------------------------------------------------- learning curves
+
+export interface CurveRow {
+  epoch: number;
+  value: number;
+  series: string;
+  /** Rows with different metrics go to separate panels, each with its own y axis. */
+  metric?: string;
+  /** Band around the curve, e.g. mean ± std over rounds. */
+  lo?: number;
+  hi?: number;
+}
+
+export interface LearningCurveOptions extends FigureOptions {
+  /** Metrics shown as percentages (e.g. ["accuracy"]); `percent` applies to all. */
+  percentMetrics?: string[];
+  /** y domain per metric; `yDomain` applies to metrics not listed. */
+  yDomainByMetric?: Record<string, [number, number]>;
+  /** Panels per row (default: up to 2). */
+  columns?: number;
+}
+
+/** Lines per series over epochs, optional lo/hi band, one panel per metric. */
+export function learningCurves(rows: CurveRow[], opts: LearningCurveOptions = {}): string {
+  const metrics = distinct(rows.map((row) => row.metric ?? ""));
+  const columns = opts.columns ?? Math.min(metrics.length, 2);
+  const width = opts.width ?? DEFAULT_WIDTH;
+  const panelWidth = Math.floor((width - PANEL_GAP * (columns - 1)) / columns);
+  const color = seriesColor(rows.map((row) => row.series));
+  const panels = metrics.map((metric, i): Plot.PlotOptions => {
+    const data = rows.filter((row) => (row.metric ?? "") === metric)
+      .sort((a, b) => a.epoch - b.epoch);
+    const percent = opts.percent || (opts.percentMetrics ?? []).includes(metric);
+    const yDomain = opts.yDomainByMetric?.[metric] ?? opts.yDomain;
+    return {
+      width: panelWidth,
+      height: opts.height ?? (metrics.length > columns ? 300 : DEFAULT_HEIGHT),
+      x: { label: opts.xLabel ?? "epoch", domain: opts.xDomain },
+      y: valueAxis(metric || opts.yLabel, yDomain, percent),
+      color: { ...color, legend: i === 0 && color.domain.length > 1 },
+      marks: [
+        ...bandMarks(data, { x: "epoch", y1: "lo", y2: "hi", fill: "series", clip: !!yDomain }),
+        Plot.lineY(data, { x: "epoch", y: "value", stroke: "series", clip: !!yDomain }),
+      ],
+    };
+  });
+  return plotPanelsToSvg(panels, { title: opts.title, subtitle: opts.subtitle, columns });
+}
+
+// ---------------------------------------------------------------- heatmap
+
+export interface HeatmapRow {
+  x: string | number;
+  y: string | number;
+  value: number;
+  fx?: string | number;
+  fy?: string | number;
+}
+
+export interface HeatmapOptions extends FigureOptions {
+  /** Title of the colour legend. */
+  colorLabel?: string;
+  fxLabel?: string;
+  fyLabel?: string;
+  /** Colour domain (default: the data's extent). */
+  colorDomain?: [number, number];
+  /** Cell height in px, used when `height` is not given (default 26). */
+  cellHeight?: number;
+}
+
+/** Cells coloured by value with the number printed inside, faceted by fx/fy. */
+export function heatmap(rows: HeatmapRow[], opts: HeatmapOptions = {}): string {
+  const ys = ordinalDomain(rows.map((row) => row.y));
+  const facetRows = ordinalDomain(rows.map((row) => row.fy));
+  const hasFy = facetRows.some((fy) => fy !== undefined);
+  const color = {
+    type: "linear" as const,
+    scheme: HEATMAP_SCHEME,
+    domain: opts.colorDomain ?? extent(rows.map((row) => row.value)),
+    label: opts.colorLabel,
+    tickFormat: opts.percent ? percentFormat : undefined,
+    legend: true,
+  };
+  const colorOf = Plot.scale({ color }).apply;
+  const format = opts.percent ? (v: number) => (v * 100).toFixed(1) : compactNumber;
+  const cellHeight = opts.cellHeight ?? 26;
+  const yLabels = ys.map(String);
+  const facetLabels = facetRows.map(String);
+  // Facet channels only when the rows have them: an all-undefined channel would still facet.
+  const position = {
+    x: "x",
+    y: "y",
+    ...(rows.some((row) => row.fx !== undefined) ? { fx: "fx" } : {}),
+    ...(hasFy ? { fy: "fy" } : {}),
+  };
+  return plotToSvg({
+    title: opts.title,
+    subtitle: opts.subtitle,
+    width: opts.width ?? DEFAULT_WIDTH,
+    height: opts.height ?? 60 + facetRows.length * (ys.length * cellHeight + 10),
+    marginLeft: 30 + Math.max(...yLabels.map((label) => textWidth(label))),
+    marginRight: hasFy ? 30 + Math.max(...facetLabels.map((label) => textWidth(label))) : 10,
+    x: { label: opts.xLabel ?? null, domain: ordinalDomain(rows.map((row) => row.x)) },
+    y: { label: opts.yLabel ?? null, domain: ys },
+    fx: { label: opts.fxLabel ?? null, domain: ordinalDomain(rows.map((row) => row.fx)) },
+    fy: { label: opts.fyLabel ?? null, domain: facetRows },
+    color,
+    marks: [
+      Plot.cell(rows, { ...position, fill: "value", inset: 0.5 }),
+      Plot.text(rows, {
+        ...position,
+        text: (row: HeatmapRow) => format(row.value),
+        fill: (row: HeatmapRow) => contrastingText(String(colorOf(row.value))),
+      }),
+    ],
+  });
+}
+
+// ---------------------------------------------------------------- points with error bars
+
+export interface ErrorBarRow {
+  label: string;
+  mean: number;
+  std: number;
+  group?: string;
+}
+
+/** Mean ± std per label, horizontal, labels on the y axis in input order. */
+export function pointsWithErrorBars(rows: ErrorBarRow[], opts: FigureOptions = {}): string {
+  const labels = distinct(rows.map((row) => row.label));
+  const groups = rows.map((row) => row.group ?? "");
+  const color = seriesColor(groups);
+  const stroke = groups.some(Boolean) ? "group" : SERIES_COLOR;
+  const format = opts.percent ? percentFormat : compactNumber;
+  const bars = rows.map((row) => ({ ...row, lo: row.mean - row.std, hi: row.mean + row.std }));
+  return plotToSvg({
+    title: opts.title,
+    subtitle: opts.subtitle,
+    width: opts.width ?? DEFAULT_WIDTH,
+    height: opts.height ?? 70 + labels.length * 26,
+    marginLeft: 20 + Math.max(...labels.map((label) => textWidth(label))),
+    marginRight: 90,
+    x: { ...valueAxis(opts.xLabel, opts.xDomain, opts.percent), grid: true },
+    y: { label: opts.yLabel ?? null, domain: labels },
+    color: { ...color, legend: stroke === "group" },
+    marks: [
+      Plot.ruleY(bars, { y: "label", x1: "lo", x2: "hi", stroke, strokeWidth: 1.5 }),
+      Plot.tickX(bars, { y: "label", x: "lo", stroke, inset: 7 }),
+      Plot.tickX(bars, { y: "label", x: "hi", stroke, inset: 7 }),
+      Plot.dot(bars, { y: "label", x: "mean", fill: stroke, r: 4 }),
+      Plot.text(bars, {
+        y: "label",
+        x: "hi",
+        text: (row: ErrorBarRow) => `${format(row.mean)} ± ${format(row.std)}`,
+        textAnchor: "start",
+        dx: 6,
+      }),
+    ],
+  });
+}
+
+// ---------------------------------------------------------------- line chart
+
+export interface LineRow {
+  x: number;
+  y: number;
+  series: string;
+  lo?: number;
+  hi?: number;
+}
+
+export interface LineChartOptions extends FigureOptions {
+  /** How lo/hi are drawn (default "band"). */
+  errors?: "band" | "bars";
+  /** x scale type (default linear); "log" needs x > 0. */
+  xType?: "linear" | "log" | "symlog" | "point";
+}
+
+/** Lines with dots per series, with an optional lo/hi band or error bars. */
+export function lineChart(rows: LineRow[], opts: LineChartOptions = {}): string {
+  const data = [...rows].sort((a, b) => a.x - b.x);
+  const color = seriesColor(rows.map((row) => row.series));
+  // A fixed domain may cut bands and lines; clipping keeps them inside the frame.
+  const clip = !!(opts.xDomain || opts.yDomain);
+  const bounds = { x: "x", y1: "lo", y2: "hi", clip };
+  const errors = opts.errors === "bars"
+    ? [Plot.ruleX(data.filter(hasBounds), { ...bounds, stroke: "series", strokeWidth: 1.5 })]
+    : bandMarks(data, { ...bounds, fill: "series" });
+  const xType = opts.xType ?? "linear";
+  return plotToSvg({
+    title: opts.title,
+    subtitle: opts.subtitle,
+    width: opts.width ?? DEFAULT_WIDTH,
+    height: opts.height ?? DEFAULT_HEIGHT,
+    x: {
+      label: opts.xLabel ?? null,
+      domain: opts.xDomain,
+      type: xType,
+      inset: 12, // keeps the end dots and last tick label off the frame edge
+      ...(xType === "point" ? {} : { ticks: xTicks(data), tickFormat: compactNumber }),
+    },
+    y: valueAxis(opts.yLabel, opts.yDomain, opts.percent),
+    color: { ...color, legend: color.domain.length > 1 },
+    marks: [
+      ...errors,
+      Plot.lineY(data, { x: "x", y: "y", stroke: "series", clip }),
+      Plot.dot(data, { x: "x", y: "y", fill: "series", r: 3, clip }),
+    ],
+  });
+}
+
+// ---------------------------------------------------------------- bar chart
+
+export interface BarRow {
+  label: string;
+  value: number;
+  /** Bars of one label are grouped, one per group, coloured by group. */
+  group?: string;
+}
+
+/** Horizontal (grouped) bars with the value printed at each bar's end. */
+export function barChart(rows: BarRow[], opts: FigureOptions = {}): string {
+  const labels = distinct(rows.map((row) => row.label));
+  const groups = distinct(rows.map((row) => row.group ?? ""));
+  const grouped = groups.length > 1;
+  const format = opts.percent ? percentFormat : compactNumber;
+  const position = grouped ? { fy: "label", y: "group" } : { y: "label" };
+  const fill = grouped ? "group" : SERIES_COLOR;
+  return plotToSvg({
+    title: opts.title,
+    subtitle: opts.subtitle,
+    width: opts.width ?? DEFAULT_WIDTH,
+    height: opts.height ?? 60 + labels.length * (groups.length * 18 + 10),
+    marginLeft: 20 + Math.max(...labels.map((label) => textWidth(label))),
+    marginRight: 60,
+    x: { ...valueAxis(opts.xLabel, opts.xDomain, opts.percent), grid: true },
+    // Grouped: labels are the facet (fy) axis on the left; the colour legend names groups.
+    y: grouped ? { axis: null, domain: groups } : { label: opts.yLabel ?? null, domain: labels },
+    fy: { axis: "left", label: opts.yLabel ?? null, domain: labels },
+    color: { ...seriesColor(groups), legend: grouped },
+    marks: [
+      Plot.barX(rows, { ...position, x: "value", fill }),
+      Plot.text(rows, {
+        ...position,
+        x: "value",
+        text: (row: BarRow) => format(row.value),
+        textAnchor: "start",
+        dx: 4,
+      }),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+
+// ---------------------------------------------------------------- shared pieces
+
+/** Colour of the single series when a chart has no groups. */
+const SERIES_COLOR = "#4269d0";
+
+function seriesColor(series: string[]) {
+  const domain = distinct(series);
+  const scheme = domain.length > 10 ? MANY_SERIES_SCHEME : SERIES_SCHEME;
+  return { type: "categorical" as const, scheme, domain };
+}
+
+function valueAxis(label: string | undefined, domain?: [number, number], percent?: boolean) {
+  return {
+    label: label ?? null,
+    domain,
+    grid: true,
+    tickFormat: percent ? percentFormat : undefined,
+  };
+}
+
+/** An area band for rows that carry lo/hi; none when no row does. */
+function bandMarks<T extends { lo?: number; hi?: number }>(
+  rows: T[],
+  channels: Plot.AreaYOptions,
+): Plot.Markish[] {
+  const bounded = rows.filter(hasBounds);
+  if (bounded.length === 0) return [];
+  return [Plot.areaY(bounded, { ...channels, fillOpacity: BAND_OPACITY, z: "series" })];
+}
+
+function hasBounds(row: { lo?: number; hi?: number }): boolean {
+  return Number.isFinite(row.lo) && Number.isFinite(row.hi);
+}
+
+/** Ticks at the data's x values when there are few of them (e.g. ε or α sweeps). */
+function xTicks(rows: LineRow[]): number[] | undefined {
+  const xs = distinct(rows.map((row) => row.x));
+  return xs.length <= 12 ? xs : undefined;
+}
+
+function percentFormat(value: number): string {
+  return `${+(value * 100).toFixed(2)}%`;
+}
+
+/** At most 3 significant digits, no trailing zeros: 0.0123, 1.23, 12.3, 1234. */
+function compactNumber(value: number): string {
+  if (Math.abs(value) >= 1000) return Math.round(value).toString();
+  return String(+value.toPrecision(3));
+}
+
+/** Black or white, whichever reads better on a cell of the given colour. */
+function contrastingText(background: string): string {
+  const rgb = parseColor(background);
+  if (!rgb) return "black";
+  const [r, g, b] = rgb.map((c) => c / 255);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 ? "black" : "white";
+}
+
+/** "#rrggbb" or "rgb(r, g, b)", the two forms d3's colour schemes produce. */
+function parseColor(color: string): number[] | undefined {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  if (hex) return hex.slice(1).map((h) => parseInt(h, 16));
+  const rgb = /^rgb\((\d+),\s*(\d+),\s*(\d+)\)$/.exec(color);
+  return rgb?.slice(1).map(Number);
+}
+
+/**
+ * Category order for a band axis: numbers ascending (Plot would sort "16" before "4"
+ * once they are strings), anything else in order of first appearance.
+ */
+function ordinalDomain<T>(values: T[]): T[] {
+  const domain = distinct(values);
+  return domain.every((value) => typeof value === "number") ? domain.sort((a, b) => Number(a) - Number(b)) : domain;
+}
+
+function distinct<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+function extent(values: number[]): [number, number] {
+  return [Math.min(...values), Math.max(...values)];
+}

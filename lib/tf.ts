@@ -1,0 +1,116 @@
+/**
+ * The one place TensorFlow.js is imported.
+ *
+ * tfjs-core's Node bundle registers neither gradients nor the chained tensor methods; the
+ * `@tensorflow/tfjs` union bundle does both, against the same core instance (the engine lives on
+ * the global object), so it is imported here for its side effects only. All packages are pinned
+ * to one exact version in deno.json, which keeps one engine for the three backends.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-webgpu";
+import "@tensorflow/tfjs-backend-wasm";
+import { registerWasmTrainingKernels } from "./tf/wasm_training_kernels.ts";
+
+tf.enableProdMode();
+registerWasmTrainingKernels();
+
+export { tf };
+
+export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
+export type BackendChoice = typeof BACKENDS[number];
+export type BackendName = Exclude<BackendChoice, "auto">;
+
+/** What every result records about where it ran. */
+export interface BackendInfo {
+  backend: BackendName;
+  requested: BackendChoice;
+  adapter: string | null;
+  adapterIsFallback: boolean | null;
+  deno: string;
+  tfjs: string;
+  os: string;
+  cpus: number;
+}
+
+interface AdapterProbe {
+  description: string;
+  isFallback: boolean;
+}
+
+async function probeAdapter(): Promise<AdapterProbe | null> {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) return null;
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+    if (!adapter) return null;
+    const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+    const description = info.description || `${info.vendor} ${info.architecture}`.trim() ||
+      "unknown";
+    // Deno sets isFallbackAdapter on Mesa's llvmpipe; older builds do not, so also match the name.
+    const isFallback = info.isFallbackAdapter === true ||
+      /llvmpipe|lavapipe|swiftshader|software/i.test(description);
+    return { description, isFallback };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `auto` picks WebGPU on a real GPU, wasm when the adapter is a software fallback or absent (tfjs'
+ * wasm is ~6× faster than WebGPU on llvmpipe), and the pure-JS cpu backend last.
+ */
+export async function initBackend(requested: BackendChoice = "auto"): Promise<BackendInfo> {
+  if (!(BACKENDS as readonly string[]).includes(requested)) {
+    throw new Error(`unknown backend '${requested}': use one of ${BACKENDS.join(", ")}`);
+  }
+  const adapter = await probeAdapter();
+  const order: BackendName[] = requested !== "auto"
+    ? [requested]
+    : adapter && !adapter.isFallback
+    ? ["webgpu", "wasm", "cpu"]
+    : ["wasm", "cpu"];
+  for (const name of order) {
+    if (name === "webgpu" && !adapter) continue;
+    if (await setBackendQuietly(name)) {
+      return {
+        backend: name,
+        requested,
+        adapter: adapter?.description ?? null,
+        adapterIsFallback: adapter?.isFallback ?? null,
+        deno: Deno.version.deno,
+        tfjs: tf.version_core,
+        os: `${Deno.build.os}-${Deno.build.arch}`,
+        cpus: navigator.hardwareConcurrency,
+      };
+    }
+  }
+  const why = requested === "webgpu" && !adapter
+    ? "no WebGPU adapter was found (on Linux install Mesa's Vulkan drivers: apt-get install mesa-vulkan-drivers)"
+    : requested === "wasm"
+    ? "the wasm backend failed to start (it needs --allow-read to load its .wasm file from node_modules)"
+    : "no backend could be initialised";
+  throw new Error(`backend '${requested}' is unavailable: ${why}`);
+}
+
+async function setBackendQuietly(name: BackendName): Promise<boolean> {
+  // tfjs logs its own failure to console.warn before returning false; our error says more.
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    const ok = await tf.setBackend(name);
+    if (ok) await tf.ready();
+    return ok;
+  } catch {
+    return false;
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/** One-line description for logs. */
+export function describeBackend(info: BackendInfo): string {
+  const adapter = info.adapter ? ` (adapter: ${info.adapter}${info.adapterIsFallback ? ", software" : ""})` : "";
+  return `backend ${info.backend}${adapter}, tfjs ${info.tfjs}, deno ${info.deno}`;
+}

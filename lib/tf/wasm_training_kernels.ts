@@ -1,0 +1,134 @@
+/**
+ * Kernels tfjs-backend-wasm 4.22 lacks but training needs.
+ *
+ * - Conv2DBackpropFilter (every conv layer's weight gradient) is built from wasm's own Transpose,
+ *   PadV2, Conv2D and Slice kernels, so it runs in XNNPACK at wasm speed:
+ *     dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s_h + kh − pad_top, ow·s_w + kw − pad_left, ci] · dy[n,oh,ow,co]
+ *   is a valid convolution of xᵀ = [ci, H, W, n] (channels become the batch, the batch becomes the
+ *   input channels) with the filter dyᵀ = [oh, ow, n, co], taps spaced by the forward stride, i.e.
+ *   a conv with dilation = stride. Its output is [ci, ≥kh, ≥kw, co]; slice and transpose to
+ *   [kh, kw, ci, co].
+ * - Rarely used kernels (UnsortedSegmentSum — the gradient of gather — and the depthwise conv
+ *   backprops, Einsum) run the cpu backend's kernel on a copy of the inputs. wasm memory is host
+ *   memory, so the copy costs little, and results equal the cpu backend's by construction.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+type TensorInfo = tf.TensorInfo;
+type Attrs = tf.NamedAttrMap;
+
+interface WasmBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): tf.backend_util.TypedArray;
+}
+
+function run(
+  name: string,
+  backend: tf.KernelBackend,
+  inputs: Record<string, TensorInfo>,
+  attrs: Attrs = {},
+): TensorInfo {
+  const kernel = tf.getKernel(name, "wasm");
+  if (!kernel) throw new Error(`wasm kernel ${name} is not registered`);
+  return kernel.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
+}
+
+function conv2dBackpropFilter(
+  { inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: Attrs },
+): TensorInfo {
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as {
+    strides: number | [number, number];
+    pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+    dataFormat: "NHWC" | "NCHW";
+    dimRoundingMode?: "floor" | "round" | "ceil";
+    filterShape: [number, number, number, number];
+  };
+  if (dataFormat === "NCHW") {
+    throw new Error("Conv2DBackpropFilter on wasm supports NHWC only (the layout lib/nn uses)");
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const [kh, kw, ci, co] = filterShape;
+  const { top, bottom, left, right } = info.padInfo;
+  const temps: TensorInfo[] = [];
+  const keep = (t: TensorInfo) => (temps.push(t), t);
+
+  const xT = keep(run("Transpose", backend, { x }, { perm: [3, 1, 2, 0] }));
+  const xTPadded = top + bottom + left + right === 0 ? xT : keep(run("PadV2", backend, { x: xT }, {
+    paddings: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    constantValue: 0,
+  }));
+  const dyT = keep(run("Transpose", backend, { x: dy }, { perm: [1, 2, 0, 3] }));
+  const corr = keep(run("Conv2D", backend, { x: xTPadded, filter: dyT }, {
+    strides: [1, 1],
+    pad: "valid",
+    dataFormat: "NHWC",
+    dilations: [info.strideHeight, info.strideWidth],
+  }));
+  const fits = corr.shape[1] === kh && corr.shape[2] === kw;
+  const cropped = fits
+    ? corr
+    : keep(run("Slice", backend, { x: corr }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] }));
+  const dW = run("Transpose", backend, { x: cropped }, { perm: [1, 2, 0, 3] });
+  for (const t of temps) backend.disposeData(t.dataId);
+  return dW;
+}
+
+/** Runs the cpu backend's kernel `name` on copies of wasm tensors and copies the outputs back. */
+function viaCpu(name: string): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const wasm = backend as WasmBackend;
+    const cpu = tf.findBackend("cpu");
+    if (!cpu) throw new Error(`${name} on wasm needs the cpu backend, which failed to start`);
+    const cpuInputs: Record<string, TensorInfo> = {};
+    for (const [key, t] of Object.entries(inputs)) {
+      if (!t) continue;
+      const values = wasm.readSync(t.dataId) as tf.backend_util.TypedArray;
+      cpuInputs[key] = { dataId: cpu.write(values.slice(), t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
+    }
+    const kernel = tf.getKernel(name, "cpu")!;
+    const raw = kernel.kernelFunc({ inputs: cpuInputs, backend: cpu, attrs });
+    const outs = Array.isArray(raw) ? raw : [raw];
+    const results = outs.map((o) => {
+      const out = wasm.makeOutput(o.shape, o.dtype);
+      wasm.typedArrayFromHeap(out).set(cpu.readSync(o.dataId) as tf.backend_util.TypedArray);
+      cpu.disposeData(o.dataId);
+      return out;
+    });
+    for (const t of Object.values(cpuInputs)) cpu.disposeData(t.dataId);
+    return Array.isArray(raw) ? results : results[0];
+  };
+}
+
+export const WASM_VIA_CPU_KERNELS = [
+  "UnsortedSegmentSum",
+  "DepthwiseConv2dNativeBackpropFilter",
+  "DepthwiseConv2dNativeBackpropInput",
+  "Einsum",
+] as const;
+
+let registered = false;
+
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  registered = true;
+  if (!tf.getKernel("Conv2DBackpropFilter", "wasm")) {
+    tf.registerKernel({
+      kernelName: "Conv2DBackpropFilter",
+      backendName: "wasm",
+      kernelFunc: conv2dBackpropFilter as tf.KernelFunc,
+    });
+  }
+  for (const name of WASM_VIA_CPU_KERNELS) {
+    if (!tf.getKernel(name, "wasm")) {
+      tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: viaCpu(name) });
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * report — regenerate every experiment's summaries and SVG figures from its results JSON alone
+ * (no retraining). Also how shards of a grid are combined: point --out at the directory the shard
+ * processes wrote into.
+ *
+ *   deno task report                          # every experiment under results/
+ *   deno task report --only siamese-grid      # one experiment
+ */
+import { cli, commonFlags, flag } from "../lib/cli/args.ts";
+import { writeFigures as siameseFigures } from "../lib/siamese/figures.ts";
+
+const EXPERIMENTS: Record<string, (outDir: string) => Promise<string[]>> = {
+  "siamese-grid": siameseFigures,
+};
+
+const { out: _out, quick: _q, seed: _s, backend: _b, ...common } = commonFlags("report");
+const flags = cli(
+  {
+    ...common,
+    only: flag.strings([], "experiments to regenerate (default: all)", { choices: Object.keys(EXPERIMENTS) }),
+    out: flag.string("", "results directory of a single --only experiment (default: results/<experiment>)"),
+  },
+  "deno task report",
+  "Regenerate summaries and SVG figures from results JSON.",
+);
+const names = flags.only.length ? flags.only : Object.keys(EXPERIMENTS);
+if (flags.out && names.length !== 1) {
+  console.error("error: --out needs exactly one --only experiment");
+  Deno.exit(2);
+}
+let total = 0;
+for (const name of names) {
+  const dir = flags.out || `results/${name}`;
+  const exists = await Deno.stat(dir).then(() => true, () => false);
+  if (!exists) {
+    console.log(`${name}: no results in ${dir} (run: deno task ${name})`);
+    continue;
+  }
+  const files = await EXPERIMENTS[name](dir);
+  total += files.length;
+  console.log(`${name}: ${files.length ? files.join(", ") : `nothing to draw yet in ${dir}`}`);
+}
+console.log(`${total} files written`);

@@ -1,0 +1,213 @@
+/**
+ * siamese-grid — which of two MNIST digits is larger (seed 000, EPFL EE-559 mini-project 1).
+ *
+ * Trains the seed's siamese CNN on 1000 pairs of 14×14 MNIST digits over its grid
+ * (k × channels × hidden × α, 5 rounds, 20 epochs, batch 1, Adam 1e-3, StepLR 0.9), saving every
+ * run as it completes and resuming where a previous invocation stopped; or, with --study, the 2×2
+ * comparison {weight sharing, none} × {auxiliary loss, none} plus an MLP baseline over ≥ 10 rounds.
+ *
+ *   deno task siamese-grid                      # the full grid
+ *   deno task siamese-grid --quick              # a tiny grid in about a minute
+ *   deno task siamese-grid --study              # the 2×2 study
+ *   deno task siamese-grid --shard 0/4          # a quarter of the grid (Slurm array task, …)
+ *   deno task siamese-grid --workers 2          # two local shard processes, then the summary
+ */
+import { describeBackend, initBackend } from "../lib/tf.ts";
+import { cli, commonFlags, flag, positive, wasGiven } from "../lib/cli/args.ts";
+import { type Architecture, ARCHITECTURES } from "../lib/models/siamese.ts";
+import { type Common, gridRuns, type RunConfig, runId, SEED_GRID, studyRuns } from "../lib/siamese/config.ts";
+import { RoundDataCache } from "../lib/siamese/data.ts";
+import { trainRun } from "../lib/siamese/run.ts";
+import {
+  loadResults,
+  type RunFinal,
+  type RunIndex,
+  runPath,
+  type SiameseResult,
+  summarize,
+} from "../lib/siamese/summary.ts";
+import { writeFigures } from "../lib/siamese/figures.ts";
+import { parseShard, type Shard, shardOf } from "../lib/grid/grid.ts";
+import { runShardWorkers } from "../lib/grid/workers.ts";
+import { environment, makeResult, writeResult } from "../lib/report/results.ts";
+import { writeJsonAtomic } from "../lib/report/atomic.ts";
+import { Progress } from "../lib/report/progress.ts";
+
+const FLAGS = {
+  ...commonFlags("siamese-grid"),
+  study: flag.boolean("run the 2×2 study (sharing × aux) + MLP baseline instead of the grid"),
+  arch: flag.ints([5], "trunk architectures 1–5 of the seed (the grid uses 5)"),
+  k: flag.ints(SEED_GRID.k, "kernel sizes (architecture 5)"),
+  channels: flag.ints(SEED_GRID.channels, "channels c of the first conv (the second has 2c)"),
+  hidden: flag.ints(SEED_GRID.hidden, "hidden units n of the FC head"),
+  alpha: flag.numbers(SEED_GRID.alpha, "α: weight of the comparison BCE; each digit CE gets (1−α)/2"),
+  rounds: flag.int(5, "rounds (fresh pairs and init per round); --study defaults to 10", { check: positive }),
+  epochs: flag.int(20, "epochs per run", { check: positive }),
+  "batch-size": flag.int(1, "training minibatch size", { check: positive }),
+  lr: flag.number(1e-3, "Adam learning rate", { check: positive }),
+  gamma: flag.number(0.9, "StepLR decay per epoch", { check: positive }),
+  pairs: flag.int(1000, "pairs per split (train and test)", { check: positive }),
+  dropout: flag.number(0.2, "dropout probability everywhere", {
+    check: (v) => (v >= 0 && v < 1) || "must be in [0, 1)",
+  }),
+  "no-sharing": flag.boolean("grid without weight sharing (two trunks)"),
+  "no-aux": flag.boolean("grid without the auxiliary digit loss (α ignored)"),
+  normalize: flag.boolean("standardise pixels with the train mean/std (the seed keeps 0–255)"),
+  "mlp-hidden": flag.int(512, "hidden units of the MLP baseline (392→n→n→1; the seed's basic_net size)", {
+    check: positive,
+  }),
+  "checkpoint-every": flag.int(5, "epochs between checkpoints of a running model", { check: positive }),
+  fresh: flag.boolean("ignore and overwrite earlier results of this grid"),
+  shard: flag.string("", "run only shard i/n of the run list (e.g. 0/4); summarise with `deno task report`"),
+  workers: flag.int(1, "local shard processes to run in parallel, then summarise", { check: positive }),
+};
+
+const flags = cli(
+  FLAGS,
+  "deno task siamese-grid",
+  "Siamese CNNs comparing two MNIST digits: the seed-000 grid and the 2×2 study.",
+);
+for (const a of flags.arch) {
+  if (!(ARCHITECTURES as readonly number[]).includes(a)) {
+    console.error(`error: --arch ${a}: architectures are ${ARCHITECTURES.join(", ")}`);
+    Deno.exit(2);
+  }
+}
+const out = flags.out;
+
+if (flags.workers > 1 && !flags.shard) {
+  const args = Deno.args.filter((a, i, all) => !a.startsWith("--workers") && all[i - 1] !== "--workers");
+  await runShardWorkers(import.meta.filename!, args, flags.workers, out);
+  console.log(`summary and figures: ${(await writeFigures(out)).join(", ")}`);
+  Deno.exit(0);
+}
+
+const backend = await initBackend(flags.backend as never);
+console.error(describeBackend(backend));
+
+const quick = flags.quick;
+const pick = <T>(name: string, value: T, quickValue: T): T => (quick && !wasGiven(name) ? quickValue : value);
+const common: Common = {
+  epochs: pick("epochs", flags.epochs, 2),
+  batchSize: flags["batch-size"],
+  lr: flags.lr,
+  gamma: flags.gamma,
+  dropout: flags.dropout,
+  nPairs: flags.pairs,
+  normalize: flags.normalize,
+  seed: flags.seed,
+};
+const runs: RunConfig[] = flags.study
+  ? studyRuns(
+    {
+      architecture: flags.arch[0] as Architecture,
+      k: pick("k", wasGiven("k") ? flags.k[0] : 3, 3),
+      channels: wasGiven("channels") ? flags.channels[0] : 16,
+      hidden: wasGiven("hidden") ? flags.hidden[0] : 128,
+      alpha: wasGiven("alpha") ? flags.alpha[0] : 0.5,
+    },
+    pick("rounds", wasGiven("rounds") ? flags.rounds : 10, 1),
+    flags["mlp-hidden"],
+    common,
+  )
+  : gridRuns({
+    architecture: flags.arch as Architecture[],
+    k: pick("k", flags.k, [3]),
+    channels: pick("channels", flags.channels, [4, 8]),
+    hidden: pick("hidden", flags.hidden, [32]),
+    alpha: pick("alpha", flags.alpha, [0.5, 1]),
+    weightSharing: [!flags["no-sharing"]],
+    aux: [!flags["no-aux"]],
+    rounds: pick("rounds", flags.rounds, 1),
+  }, common);
+
+const kind = flags.study ? "study" : "grid";
+const index: RunIndex = {
+  schema: "tsdl-siamese-index/1",
+  kind,
+  description: flags.study ? "2×2 study: weight sharing × auxiliary loss, plus MLP baseline" : "seed-000 grid",
+  runIds: runs.map(runId),
+};
+await writeJsonAtomic(`${out}/${kind}-index.json`, index);
+
+const shard: Shard | null = flags.shard ? parseShard(flags.shard) : null;
+const mine = shard ? shardOf(runs, shard) : runs;
+if (flags.fresh) {
+  for (const cfg of mine) {
+    await Deno.remove(runPath(out, runId(cfg))).catch(() => {});
+    await Deno.remove(checkpointPath(cfg)).catch(() => {});
+  }
+}
+const done = new Set((await loadResults(out, mine.map(runId))).map((r) => r.run));
+const todo = mine.filter((cfg) => !done.has(runId(cfg)));
+console.error(
+  `${kind}: ${runs.length} runs${shard ? `, shard ${shard.index}/${shard.count}: ${mine.length}` : ""}; ` +
+    `${done.size} already complete, ${todo.length} to run → ${out}/runs/`,
+);
+
+function checkpointPath(cfg: RunConfig): string {
+  return `${out}/checkpoints/${runId(cfg)}.safetensors`;
+}
+
+const env = environment(backend);
+const cache = new RoundDataCache();
+const gridBar = new Progress(kind, todo.length, { unit: "run", logEverySeconds: 60 });
+for (const cfg of todo) {
+  const id = runId(cfg);
+  const data = await cache.get(cfg.seed, cfg.round, cfg.nPairs, cfg.normalize);
+  const outcome = await trainRun(cfg, data, {
+    checkpointPath: checkpointPath(cfg),
+    checkpointEvery: flags["checkpoint-every"],
+    label: `  ${id.replace(/-[0-9a-f]{8}$/, "")}`,
+  });
+  const last = outcome.history[outcome.history.length - 1];
+  const final: RunFinal = {
+    testAccuracy: last?.testAccuracy ?? NaN,
+    testLoss: last?.testLoss ?? NaN,
+    trainAccuracy: last?.trainAccuracy ?? NaN,
+    trainLoss: last?.trainLoss ?? NaN,
+    epochsRun: outcome.history.length,
+    parameters: outcome.parameters,
+    stopped: outcome.stopped,
+  };
+  const result: SiameseResult = makeResult({
+    experiment: "siamese-grid",
+    run: id,
+    seconds: outcome.seconds,
+    config: cfg,
+    environment: env,
+    history: outcome.history,
+    final,
+    notes: [
+      "test loss accumulated over the whole test set with the run's own α (the seed overwrote it per batch and used α=0.5)",
+      "BCE computed on the combiner's logit (stable form of Sigmoid + BCELoss)",
+      "runs differing only in α/aux share initial weights, data order and dropout masks (common random numbers)",
+    ],
+  });
+  await writeResult(runPath(out, id), result);
+  await Deno.remove(checkpointPath(cfg)).catch(() => {});
+  if (outcome.stopped) gridBar.log(`! ${id}: ${outcome.stopped}`);
+  gridBar.tick(1, `last: ${(100 * final.testAccuracy).toFixed(1)}% test`);
+}
+gridBar.finish();
+cache.dispose();
+
+if (shard) {
+  console.error(
+    `shard ${flags.shard} done; when all shards are, run: deno task report --only siamese-grid --out ${out}`,
+  );
+} else {
+  const files = await writeFigures(out);
+  const summary = summarize(await loadResults(out, index.runIds)).sort((a, b) =>
+    b.testAccuracy.mean - a.testAccuracy.mean
+  );
+  console.log(`\n${kind === "study" ? "Study" : "Best configurations"} (final test accuracy, mean ± std over rounds):`);
+  for (const s of summary.slice(0, 10)) {
+    console.log(
+      `  ${s.key.padEnd(36)} ${(100 * s.testAccuracy.mean).toFixed(2)}% ± ${
+        (100 * s.testAccuracy.std).toFixed(2)
+      }  (${s.rounds} rounds)`,
+    );
+  }
+  console.log(`\nwrote ${files.join(", ")}`);
+}

@@ -1,0 +1,143 @@
+/** Grid enumeration, sharding and merge; resume after a kill; run ids. */
+import assert from "node:assert/strict";
+import { cartesian, parseShard, shardOf, stableHash } from "../lib/grid/grid.ts";
+import { gridRuns, runId, SEED_GRID } from "../lib/siamese/config.ts";
+import { summarize } from "../lib/siamese/summary.ts";
+import type { SiameseResult } from "../lib/siamese/summary.ts";
+
+const common = {
+  epochs: 20,
+  batchSize: 1,
+  lr: 1e-3,
+  gamma: 0.9,
+  dropout: 0.2,
+  nPairs: 1000,
+  normalize: false,
+  seed: 0,
+};
+
+Deno.test("the seed grid has 240 configurations × 5 rounds with unique ids", () => {
+  const runs = gridRuns(SEED_GRID, common);
+  assert.equal(runs.length, 240 * 5);
+  assert.equal(new Set(runs.map(runId)).size, runs.length);
+  assert.deepEqual(runs.slice(0, 240).map((r) => r.round), Array(240).fill(0), "round-major order");
+});
+
+Deno.test("cartesian varies the first axis slowest", () => {
+  assert.deepEqual(cartesian({ a: [1, 2], b: ["x", "y"] }), [{ a: 1, b: "x" }, { a: 1, b: "y" }, { a: 2, b: "x" }, {
+    a: 2,
+    b: "y",
+  }]);
+  assert.throws(() => cartesian({ a: [] }), /axis 'a' is empty/);
+});
+
+Deno.test("shards are disjoint, cover the grid and are balanced", () => {
+  const runs = gridRuns(SEED_GRID, common).map(runId);
+  for (const n of [1, 2, 3, 7]) {
+    const shards = Array.from({ length: n }, (_, i) => shardOf(runs, { index: i, count: n }));
+    const all = shards.flat();
+    assert.equal(all.length, runs.length);
+    assert.equal(new Set(all).size, runs.length);
+    const sizes = shards.map((s) => s.length);
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
+  }
+  assert.deepEqual(parseShard("2/4"), { index: 2, count: 4 });
+  for (const bad of ["4/4", "a/b", "1", "-1/2"]) assert.throws(() => parseShard(bad), /--shard must be i\/n/);
+});
+
+Deno.test("run ids change with any setting that changes the numbers", () => {
+  const [a] = gridRuns(SEED_GRID, common);
+  assert.notEqual(runId(a), runId({ ...a, epochs: 19 }));
+  assert.notEqual(runId(a), runId({ ...a, seed: 1 }));
+  assert.equal(runId(a), runId({ ...a }));
+  assert.equal(stableHash({ x: 1, y: 2 }), stableHash({ y: 2, x: 1 }));
+});
+
+const deno = Deno.execPath();
+const tiny = [
+  "--k",
+  "3",
+  "--channels",
+  "2",
+  "--hidden",
+  "8",
+  "--alpha",
+  "0.5,1",
+  "--rounds",
+  "1",
+  "--epochs",
+  "4",
+  "--pairs",
+  "60",
+  "--checkpoint-every",
+  "1",
+  "--backend",
+  "wasm",
+];
+
+async function grid(out: string, extra: string[] = []) {
+  const p = await new Deno.Command(deno, {
+    args: ["run", "-A", "scripts/siamese_grid.ts", ...tiny, "--out", out, ...extra],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(p.success, new TextDecoder().decode(p.stderr));
+}
+
+async function runsIn(dir: string): Promise<Map<string, SiameseResult>> {
+  const out = new Map<string, SiameseResult>();
+  for await (const e of Deno.readDir(`${dir}/runs`)) {
+    if (e.name.endsWith(".json")) out.set(e.name, JSON.parse(await Deno.readTextFile(`${dir}/runs/${e.name}`)));
+  }
+  return out;
+}
+
+Deno.test("shards merged equal the unsharded summary", async () => {
+  const whole = await Deno.makeTempDir(), sharded = await Deno.makeTempDir();
+  await grid(whole);
+  await grid(sharded, ["--shard", "0/2"]);
+  await grid(sharded, ["--shard", "1/2"]);
+  const [a, b] = [await runsIn(whole), await runsIn(sharded)];
+  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
+  for (const [name, r] of a) {
+    assert.deepEqual(
+      b.get(name)!.history.map((h) => h.testAccuracy),
+      r.history.map((h) => h.testAccuracy),
+    );
+  }
+  const strip = (s: ReturnType<typeof summarize>) => s.map(({ secondsPerRun: _, ...rest }) => rest);
+  assert.deepEqual(strip(summarize([...b.values()])), strip(summarize([...a.values()])));
+});
+
+Deno.test("a run killed mid-way resumes from its checkpoint to the same results, nothing duplicated", async () => {
+  const clean = await Deno.makeTempDir(), killed = await Deno.makeTempDir();
+  await grid(clean);
+  const child = new Deno.Command(deno, {
+    args: ["run", "-A", "scripts/siamese_grid.ts", ...tiny, "--out", killed],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  // Wait for a checkpoint of the first run (epoch ≥ 1 of 4), then kill without warning.
+  for (let i = 0; i < 600; i++) {
+    const has = await Array.fromAsync(Deno.readDir(`${killed}/checkpoints`)).then((e) => e.length > 0).catch(() =>
+      false
+    );
+    if (has) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  await grid(killed);
+  const [a, b] = [await runsIn(clean), await runsIn(killed)];
+  assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
+  for (const [name, r] of a) {
+    assert.deepEqual(
+      b.get(name)!.history.map(({ seconds: _, ...h }) => h),
+      r.history.map(({ seconds: _, ...h }) => h),
+    );
+  }
+  const leftovers = await Array.fromAsync(Deno.readDir(`${killed}/checkpoints`));
+  assert.deepEqual(leftovers, [], "checkpoints are removed once a run completes");
+  const tmp = (await Array.fromAsync(Deno.readDir(`${killed}/runs`))).filter((e) => e.name.includes(".tmp-"));
+  assert.deepEqual(tmp, []);
+});
