@@ -113,7 +113,8 @@ export function parseFlags<S extends FlagSpecs>(
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals: false });
   } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]);
+    // Keep Node's hint lines too (e.g. "use --seed=-4" for negative values).
+    throw new UsageError((e as Error).message.trim());
   }
   if (parsed.values.help) {
     console.log(usage(command, description, specs));

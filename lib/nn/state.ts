@@ -97,11 +97,15 @@ export function loadStateInto(module: Module, state: NamedArrays, path = "<state
         "was it saved from a different architecture?",
     );
   }
+  // Check every shape before assigning anything, so a bad file leaves the model untouched.
   for (const [name, v] of own) {
-    const { shape, data } = state.tensors.get(name)!;
+    const { shape } = state.tensors.get(name)!;
     if (shape.join() !== v.shape.join()) {
       throw new Error(`${path}: ${name} has shape [${shape}] but the model expects [${v.shape}]`);
     }
+  }
+  for (const [name, v] of own) {
+    const { shape, data } = state.tensors.get(name)!;
     tf.tidy(() => v.assign(tf.tensor(data, shape)));
   }
 }

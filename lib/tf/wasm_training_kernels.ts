@@ -9,7 +9,8 @@
  *   a conv with dilation = stride. Its output is [ci, ≥kh, ≥kw, co]; slice and transpose to
  *   [kh, kw, ci, co].
  * - Rarely used kernels (UnsortedSegmentSum — the gradient of gather — and the depthwise conv
- *   backprops, Einsum) run the cpu backend's kernel on a copy of the inputs. wasm memory is host
+ *   backprops, Einsum), and MaxPoolGrad, whose wasm version is wrong for non-positive windows, run
+ *   the cpu backend's kernel on a copy of the inputs. wasm memory is host
  *   memory, so the copy costs little, and results equal the cpu backend's by construction.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -87,7 +88,8 @@ function viaCpu(name: string): tf.KernelFunc {
     const wasm = backend as WasmBackend;
     const cpu = tf.findBackend("cpu");
     if (!cpu) throw new Error(`${name} on wasm needs the cpu backend, which failed to start`);
-    const cpuInputs: Record<string, TensorInfo> = {};
+    // Most kernels take named inputs; Einsum takes an array.
+    const cpuInputs = (Array.isArray(inputs) ? [] : {}) as Record<string, TensorInfo>;
     for (const [key, t] of Object.entries(inputs)) {
       if (!t) continue;
       const values = wasm.readSync(t.dataId) as tf.backend_util.TypedArray;
@@ -109,6 +111,9 @@ function viaCpu(name: string): tf.KernelFunc {
 
 export const WASM_VIA_CPU_KERNELS = [
   "UnsortedSegmentSum",
+  // wasm's own MaxPoolGrad sends the gradient to a window's first element when the window's
+  // maximum is ≤ 0 (e.g. [-1,-2,-3,-0.5] → [1,0,0,0] instead of [0,0,0,1]): replaced below.
+  "MaxPoolGrad",
   "DepthwiseConv2dNativeBackpropFilter",
   "DepthwiseConv2dNativeBackpropInput",
   "Einsum",
@@ -127,6 +132,7 @@ export function registerWasmTrainingKernels(): void {
     });
   }
   for (const name of WASM_VIA_CPU_KERNELS) {
+    if (name === "MaxPoolGrad" && tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
     if (!tf.getKernel(name, "wasm")) {
       tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: viaCpu(name) });
     }

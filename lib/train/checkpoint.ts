@@ -39,11 +39,16 @@ export async function loadCheckpoint<M extends CheckpointMeta>(
   }
   const all = decodeSafetensors(bytes, path);
   const modelPart = { tensors: new Map([...all.tensors].filter(([n]) => !n.startsWith("optimizer."))), metadata: {} };
-  loadStateInto(model, modelPart, path);
   const opt = optimizer.state();
   for (const [name, v] of opt.tensors) {
     const saved = all.tensors.get(`optimizer.${name}`);
-    if (!saved) throw new Error(`${path}: optimizer state ${name} missing; delete the checkpoint to restart the run`);
+    if (!saved || saved.shape.join() !== v.shape.join()) {
+      throw new Error(`${path}: optimizer state ${name} missing or misshapen; delete the checkpoint to restart the run`);
+    }
+  }
+  loadStateInto(model, modelPart, path);
+  for (const [name, v] of opt.tensors) {
+    const saved = all.tensors.get(`optimizer.${name}`)!;
     tf.tidy(() => v.assign(tf.tensor(saved.data, saved.shape)));
   }
   Object.assign(optimizer, JSON.parse(all.metadata.optimizer ?? "{}"));

@@ -110,10 +110,11 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
     row.seconds = (performance.now() - started) / 1000;
     bar.finish(formatRow(row));
     history.push(row);
-    if (!Number.isFinite(row.trainLoss)) {
+    const bad = [["training", row.trainLoss], ["test", row.testLoss ?? 0]].find(([, v]) => !Number.isFinite(v));
+    if (bad) {
       return {
         history,
-        stopped: `training loss became ${row.trainLoss} in epoch ${row.epoch}: lower the learning rate ` +
+        stopped: `${bad[0]} loss became ${bad[1]} in epoch ${row.epoch}: lower the learning rate ` +
           "or normalise the inputs (--normalize)",
       };
     }

@@ -8,10 +8,12 @@ import { tf } from "../tf.ts";
  * to BCELoss after a Sigmoid without its log clamp at −100).
  */
 export function bceWithLogits(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => {
-    const z = logits, t = targets;
-    return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, t)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.mean(bceWithLogitsElementwise(logits, targets)) as tf.Scalar);
+}
+
+/** The per-element terms of bceWithLogits (no reduction). */
+export function bceWithLogitsElementwise(z: tf.Tensor, t: tf.Tensor): tf.Tensor {
+  return tf.add(tf.sub(tf.relu(z), tf.mul(z, t)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
 }
 
 /** BCE on probabilities, with PyTorch BCELoss' clamp of each log at −100. */
@@ -25,11 +27,14 @@ export function bce(probabilities: tf.Tensor, targets: tf.Tensor): tf.Scalar {
 
 /** Cross-entropy from logits [n, k] and integer labels [n] (or one-hot/probability targets [n, k]). */
 export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => {
-    const k = logits.shape[logits.rank - 1];
-    const targets = labels.rank === logits.rank ? labels : tf.oneHot(tf.cast(labels, "int32"), k);
-    return tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1))) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.mean(crossEntropyPerRow(logits, labels)) as tf.Scalar);
+}
+
+/** −log softmax(logits)[label] for every row (no reduction over the leading axes). */
+export function crossEntropyPerRow(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor {
+  const k = logits.shape[logits.rank - 1];
+  const targets = labels.rank === logits.rank ? labels : tf.oneHot(tf.cast(labels, "int32"), k);
+  return tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), -1));
 }
 
 /** Cross-entropy with a weight per class: Σᵢ w_yᵢ·ℓᵢ / Σᵢ w_yᵢ (PyTorch's weighted mean). */

@@ -1,0 +1,417 @@
+/**
+ * One engine, three backends: the cpu, wasm and webgpu backends share tfjs' single engine, and the
+ * ops and gradients the experiments rely on give the same numbers on each (within float32
+ * summation-order differences). The cpu backend is the reference: it is plain JS in float32.
+ *
+ * Also checks the kernels lib/tf/wasm_training_kernels.ts adds to wasm: the native composition for
+ * Conv2DBackpropFilter over every stride/padding/kernel the experiments use, and the cpu-fallback
+ * kernels (UnsortedSegmentSum = gather's gradient, depthwise conv backprops, Einsum).
+ *
+ * Reads use `await t.data()` throughout: webgpu has no synchronous read in Deno.
+ */
+import assert from "node:assert/strict";
+import { initBackend, tf } from "../lib/tf.ts";
+import { Rng } from "../lib/random/rng.ts";
+import { AvgPool2d, BatchNorm, Conv2d, ELU, Flatten, LeakyReLU, Linear, MaxPool2d, Sequential } from "../lib/nn/mod.ts";
+import { WASM_VIA_CPU_KERNELS } from "../lib/tf/wasm_training_kernels.ts";
+import { SiameseNet } from "../lib/models/siamese.ts";
+import { pairObjective } from "../lib/models/pair_objective.ts";
+import { PairTensors } from "../lib/data/pair_tensors.ts";
+import type { PairSet } from "../lib/data/pairs.ts";
+import { assertScaledClose, maxAbs } from "./_helpers/numeric.ts";
+
+const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+const NO_GPU = adapter === null;
+if (NO_GPU) {
+  console.warn("backend_parity_test: no WebGPU adapter (apt-get install mesa-vulkan-drivers); webgpu parts ignored");
+}
+
+// float32 sums in a different order differ by a few ulps per term; on these small shapes (≤ a few
+// hundred terms per output) the error relative to the array's largest entry stays well below 1e-4.
+const TOL = 1e-4;
+
+await initBackend("cpu");
+
+type Named = Map<string, Float32Array>;
+
+async function readAll(named: [string, tf.Tensor][]): Promise<Named> {
+  const out: Named = new Map();
+  for (const [name, t] of named) out.set(name, (await t.data()) as Float32Array);
+  return out;
+}
+
+function compareNamed(actual: Named, expected: Named, tol: number, what: string) {
+  assert.deepEqual([...actual.keys()], [...expected.keys()], `${what}: names`);
+  for (const [name, e] of expected) {
+    assert.ok(maxAbs(e) > 0, `${what}: reference ${name} is all zeros; the test would be vacuous`);
+    assertScaledClose(actual.get(name)!, e, tol, `${what} ${name}`);
+  }
+}
+
+Deno.test("one engine: cpu, wasm and webgpu are registered and switching keeps tensors readable", async () => {
+  const engine = tf.engine();
+  const registered = Object.keys(engine.registryFactory);
+  for (const name of ["cpu", "wasm"]) assert.ok(registered.includes(name), `${name} not in [${registered}]`);
+  if (!NO_GPU) assert.ok(registered.includes("webgpu"), `webgpu not in [${registered}]`);
+  // The same engine object is the global tfjs keeps: a second import path would make a second one.
+  assert.equal((globalThis as unknown as { _tfengine?: unknown })._tfengine, engine);
+
+  const names = NO_GPU ? ["cpu", "wasm"] as const : ["cpu", "wasm", "webgpu"] as const;
+  await initBackend("cpu");
+  const made = tf.tensor1d([1, 2, 3]);
+  for (const name of names) {
+    const info = await initBackend(name);
+    assert.equal(info.backend, name);
+    assert.equal(tf.getBackend(), name);
+    assert.ok(tf.findBackend(name), `findBackend(${name})`);
+    assert.equal(tf.engine(), engine, "initBackend must not create a second engine");
+    // The tensor made on cpu moves to the active backend on use.
+    const y = tf.mul(made, 2);
+    assert.deepEqual(Array.from(await y.data()), [2, 4, 6], `${name}: tensor from another backend`);
+    y.dispose();
+  }
+  made.dispose();
+  await initBackend("cpu");
+  // Kernels the training needs are registered for every backend of the engine.
+  for (const kernel of ["Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPoolGrad", "AvgPoolGrad"]) {
+    for (const name of names) assert.ok(tf.getKernel(kernel, name), `${kernel} missing on ${name}`);
+  }
+  for (const kernel of WASM_VIA_CPU_KERNELS) assert.ok(tf.getKernel(kernel, "wasm"), `${kernel} missing on wasm`);
+});
+
+// ------------------------------------------------------------------ a small network, every backend
+
+const X_SHAPE: [number, number, number, number] = [2, 12, 10, 3];
+const X_DATA = new Rng("parity/x").fillNormal(new Float32Array(2 * 12 * 10 * 3));
+const R_DATA = new Rng("parity/r").fillNormal(new Float32Array(2 * 3));
+
+/**
+ * conv 3×3 stride 1 "same" → LeakyReLU → avgpool 2 stride 1 → conv 3×3 stride 2 "valid" → ELU →
+ * conv 3×3 pad 1 (no bias) → BatchNorm (training: batch statistics) → LeakyReLU(0.1) → maxpool 2 → Linear.
+ * 12×10 → 12×10 → 11×9 → 5×4 → 5×4 → 2×2 (×6 channels) → 3.
+ */
+async function networkOn(backend: "cpu" | "wasm" | "webgpu"): Promise<Named> {
+  await initBackend(backend);
+  const rng = new Rng("parity/net");
+  const model = new Sequential(
+    new Conv2d(3, 4, 3, rng, { stride: 1, padding: "same" }),
+    new LeakyReLU(),
+    new AvgPool2d(2, 1),
+    new Conv2d(4, 4, 3, rng, { stride: 2, padding: "valid" }),
+    new ELU(),
+    // No bias before BatchNorm: its gradient is exactly zero in theory, so only rounding noise to compare.
+    new Conv2d(4, 6, 3, rng, { padding: 1, bias: false }),
+    new BatchNorm(6),
+    new LeakyReLU(0.1),
+    new MaxPool2d(2),
+    new Flatten(),
+    new Linear(24, 3, rng),
+  );
+  const before = tf.memory().numTensors;
+  const x = tf.tidy(() => tf.variable(tf.tensor4d(X_DATA, X_SHAPE), true, `x_${backend}`));
+  const r = tf.tensor2d(R_DATA, [2, 3]);
+  const out = tf.tidy(() => model.forward(x));
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.forward(x), r)) as tf.Scalar, [
+    x,
+    ...model.parameters(),
+  ]);
+  const named: [string, tf.Tensor][] = [
+    ["forward", out],
+    ["loss", value],
+    ["d/input", grads[x.name]],
+    ...model.namedParameters().map(([n, p]) => [`d/${n}`, grads[p.name]] as [string, tf.Tensor]),
+    ...model.namedBuffers(),
+  ];
+  const result = await readAll(named);
+  tf.dispose([out, value, x, r, ...Object.values(grads)]);
+  assert.equal(tf.memory().numTensors, before, `${backend}: tensors leaked by forward/backward`);
+  model.dispose();
+  return result;
+}
+
+let cpuNetwork: Promise<Named> | null = null;
+const cpuReference = () => (cpuNetwork ??= networkOn("cpu"));
+
+Deno.test("network forward and gradients: wasm matches cpu", async () => {
+  const expected = await cpuReference();
+  try {
+    compareNamed(await networkOn("wasm"), expected, TOL, "wasm");
+  } finally {
+    await initBackend("cpu");
+  }
+});
+
+Deno.test({
+  name: "network forward and gradients: webgpu matches cpu",
+  ignore: NO_GPU,
+  async fn() {
+    const expected = await cpuReference();
+    try {
+      compareNamed(await networkOn("webgpu"), expected, TOL, "webgpu");
+    } finally {
+      await initBackend("cpu");
+    }
+  },
+});
+
+// ----------------------------------------------------------- the seed-000 model, end to end
+
+/** Synthetic standardised pairs (no MNIST needed): 6 pairs of 14×14×2 with classes. */
+const PAIRS: PairSet = (() => {
+  const rng = new Rng("parity/pairs");
+  const classes = Uint8Array.from({ length: 12 }, () => rng.int(10));
+  return {
+    imagesNHWC: rng.fillNormal(new Float32Array(6 * 14 * 14 * 2)),
+    classes,
+    target: Uint8Array.from({ length: 6 }, (_, i) => (classes[2 * i] <= classes[2 * i + 1] ? 1 : 0)),
+    n: 6,
+    size: 14,
+  };
+})();
+
+/** Loss and parameter gradients of the siamese net (architecture 5, k 3, LeakyReLU → MaxPool2d(2)). */
+// (Not on webgpu: its ~100 distinct shader programs take ~40 s to compile on llvmpipe; the network
+// test above covers the same ops there.)
+async function siameseOn(backend: "cpu" | "wasm"): Promise<Named> {
+  await initBackend(backend);
+  const model = new SiameseNet(
+    { architecture: 5, k: 3, channels: 4, hidden: 16, weightSharing: true, dropout: 0.2 },
+    new Rng("parity/siamese"),
+  );
+  const set = new PairTensors(PAIRS);
+  const objective = pairObjective(model, { enabled: true, alpha: 0.5 });
+  const rows = Int32Array.from({ length: 6 }, (_, i) => i);
+  const { value, grads } = tf.variableGrads(() => objective({ set, rows }, true).loss, model.parameters());
+  const result = await readAll([
+    ["loss", value],
+    ...model.namedParameters().map(([n, p]) => [`d/${n}`, grads[p.name]] as [string, tf.Tensor]),
+  ]);
+  tf.dispose([value, ...Object.values(grads)]);
+  set.dispose();
+  model.dispose();
+  return result;
+}
+
+Deno.test("seed-000 siamese net: loss and every parameter gradient on wasm match cpu", async () => {
+  const expected = await siameseOn("cpu");
+  try {
+    compareNamed(await siameseOn("wasm"), expected, TOL, "wasm siamese");
+  } finally {
+    await initBackend("cpu");
+  }
+});
+
+// ------------------------------------------------------------------------------- pooling gradients
+
+/**
+ * Max and average pooling gradients on windows whose values are all negative, mixed and positive.
+ * After a LeakyReLU (every trunk of lib/models/siamese.ts) all-negative windows are common.
+ */
+async function poolGradients(): Promise<Named> {
+  const shape: [number, number, number, number] = [2, 6, 6, 3];
+  const base = new Rng("pool/x").fillNormal(new Float32Array(2 * 6 * 6 * 3));
+  const out: [string, tf.Tensor][] = [];
+  for (const [shift, what] of [[0, "mixed"], [-10, "all negative"], [10, "all positive"]] as const) {
+    const x = tf.tensor4d(base.map((v) => v + shift), shape);
+    for (const [k, s, pad] of [[2, 2, "valid"], [2, 1, "valid"], [3, 2, "same"], [3, 3, "valid"]] as const) {
+      const r = tf.tensor(new Rng(`pool/r/${k}/${s}`).fillNormal(new Float32Array(2 * 6 * 6 * 3)));
+      const weighted = (y: tf.Tensor) => tf.sum(tf.mul(y, tf.slice(r, 0, y.size).reshape(y.shape)));
+      const gMax = tf.grad((a) => weighted(tf.maxPool(a as tf.Tensor4D, k, s, pad)))(x);
+      const gAvg = tf.grad((a) => weighted(tf.avgPool(a as tf.Tensor4D, k, s, pad)))(x);
+      out.push([`maxPool ${k}/${s} ${pad} ${what}: dx`, gMax], [`avgPool ${k}/${s} ${pad} ${what}: dx`, gAvg]);
+      r.dispose();
+    }
+    x.dispose();
+  }
+  const read = await readAll(out);
+  tf.dispose(out.map(([, t]) => t));
+  return read;
+}
+
+Deno.test("wasm MaxPoolGrad and AvgPoolGrad match cpu, including windows whose values are all negative", async () => {
+  await initBackend("cpu");
+  const expected = await poolGradients();
+  await initBackend("wasm");
+  const got = await poolGradients().finally(() => initBackend("cpu"));
+  // Pool gradients only route or average dy: exact up to one rounding.
+  compareNamed(got, expected, 1e-6, "wasm");
+});
+
+Deno.test({
+  name: "webgpu MaxPoolGrad and AvgPoolGrad match cpu, including windows whose values are all negative",
+  ignore: NO_GPU,
+  async fn() {
+    await initBackend("cpu");
+    const expected = await poolGradients();
+    await initBackend("webgpu");
+    const got = await poolGradients().finally(() => initBackend("cpu"));
+    compareNamed(got, expected, 1e-6, "webgpu");
+  },
+});
+
+// ---------------------------------------------------------------- wasm Conv2DBackpropFilter vs cpu
+
+type Pad = "valid" | "same" | number;
+interface ConvCase {
+  batch: number;
+  h: number;
+  w: number;
+  k: number;
+  stride: number;
+  pad: Pad;
+}
+
+const CONV_CASES: ConvCase[] = [];
+for (const batch of [1, 3]) {
+  for (const k of [2, 3, 5]) {
+    for (const stride of [1, 2, 3]) {
+      for (const pad of ["valid", "same", 1, 2] as Pad[]) CONV_CASES.push({ batch, h: 11, w: 8, k, stride, pad });
+    }
+  }
+}
+const CIN = 2, COUT = 3;
+
+function tfPad(p: Pad): "valid" | "same" | [[0, 0], [number, number], [number, number], [0, 0]] {
+  return typeof p === "number" ? [[0, 0], [p, p], [p, p], [0, 0]] : p;
+}
+
+function caseData(c: ConvCase) {
+  const rng = new Rng(`conv/${JSON.stringify(c)}`);
+  const xShape: [number, number, number, number] = [c.batch, c.h, c.w, CIN];
+  const wShape: [number, number, number, number] = [c.k, c.k, CIN, COUT];
+  const info = tf.backend_util.computeConv2DInfo(xShape, wShape, c.stride, 1, tfPad(c.pad));
+  const yShape: [number, number, number, number] = [c.batch, info.outHeight, info.outWidth, COUT];
+  return {
+    xShape,
+    wShape,
+    yShape,
+    x: rng.fillNormal(new Float32Array(xShape.reduce((a, b) => a * b))),
+    w: rng.fillNormal(new Float32Array(wShape.reduce((a, b) => a * b))),
+    dy: rng.fillNormal(new Float32Array(yShape.reduce((a, b) => a * b))),
+  };
+}
+
+/** dL/dx and dL/dW of L = Σ conv(x, W) ⊙ dy, i.e. Conv2DBackpropInput and Conv2DBackpropFilter on dy. */
+async function convGradients(c: ConvCase): Promise<{ dx: Float32Array; dw: Float32Array; y: Float32Array }> {
+  const d = caseData(c);
+  const [y, dx, dw] = tf.tidy(() => {
+    const x = tf.tensor4d(d.x, d.xShape), w = tf.tensor4d(d.w, d.wShape), dy = tf.tensor4d(d.dy, d.yShape);
+    const f = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.conv2d(x, w, c.stride, tfPad(c.pad));
+    const [gx, gw] = tf.grads((a, b) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), dy)))([x, w]);
+    return [f(x, w), gx, gw];
+  });
+  const out = {
+    y: (await y.data()) as Float32Array,
+    dx: (await dx.data()) as Float32Array,
+    dw: (await dw.data()) as Float32Array,
+  };
+  tf.dispose([y, dx, dw]);
+  return out;
+}
+
+Deno.test(`wasm Conv2DBackpropFilter matches cpu: ${CONV_CASES.length} stride/pad/kernel/batch cases`, async () => {
+  await initBackend("cpu");
+  const expected = [];
+  for (const c of CONV_CASES) expected.push(await convGradients(c));
+  await initBackend("wasm");
+  const wasm = tf.findBackend("wasm")!;
+  const dataIds = wasm.numDataIds(), tensors = tf.memory().numTensors;
+  for (let i = 0; i < CONV_CASES.length; i++) {
+    const c = CONV_CASES[i], label = `k${c.k} s${c.stride} pad ${c.pad} n${c.batch} ${c.h}×${c.w}`;
+    const got = await convGradients(c);
+    assert.ok(maxAbs(expected[i].dw) > 0, `${label}: reference dW is zero`);
+    assertScaledClose(got.y, expected[i].y, TOL, `${label} forward`);
+    assertScaledClose(got.dx, expected[i].dx, TOL, `${label} dx`);
+    assertScaledClose(got.dw, expected[i].dw, TOL, `${label} dW`);
+  }
+  assert.equal(tf.memory().numTensors, tensors, "tensors leaked");
+  assert.equal(wasm.numDataIds(), dataIds, "Conv2DBackpropFilter leaked wasm buffers (its temporaries)");
+  await initBackend("cpu");
+});
+
+// ------------------------------------------------------------------------- cpu-fallback kernels
+
+async function fallbackResults(): Promise<Named> {
+  const rng = new Rng("fallbacks");
+  const normal = (n: number) => rng.fillNormal(new Float32Array(n));
+  const xg = normal(6 * 4), rg = normal(7 * 4), rg1 = normal(6 * 5);
+  const xs = normal(7 * 3);
+  const xd = normal(2 * 7 * 6 * 3), fd = normal(3 * 3 * 3 * 2);
+  const results = tf.tidy(() => {
+    const out: [string, tf.Tensor][] = [];
+    // gather's gradient is UnsortedSegmentSum (repeated indices must add up).
+    const x = tf.tensor2d(xg, [6, 4]);
+    const idx = tf.tensor1d([0, 2, 2, 5, 0, 1, 3], "int32");
+    out.push(["gather grad axis 0", tf.grad((a) => tf.sum(tf.mul(tf.gather(a, idx), tf.tensor2d(rg, [7, 4]))))(x)]);
+    const idx1 = tf.tensor1d([3, 3, 0, 1, 3], "int32");
+    out.push([
+      "gather grad axis 1",
+      tf.grad((a) => tf.sum(tf.mul(tf.gather(a, idx1, 1), tf.tensor2d(rg1, [6, 5]))))(x),
+    ]);
+    out.push([
+      "unsortedSegmentSum",
+      tf.unsortedSegmentSum(tf.tensor2d(xs, [7, 3]), tf.tensor1d([2, 0, 2, 1, 0, 2, 3], "int32"), 5),
+    ]);
+    // depthwise conv: input and filter gradients, stride 1 "same" and stride 2 "valid".
+    const xdt = tf.tensor4d(xd, [2, 7, 6, 3]), fdt = tf.tensor4d(fd, [3, 3, 3, 2]);
+    for (const [stride, pad] of [[1, "same"], [2, "valid"]] as const) {
+      const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.depthwiseConv2d(a, b, stride, pad);
+      const y = f(xdt, fdt);
+      const r = tf.tensor(normal(y.size), y.shape);
+      const [gx, gf] = tf.grads((a, b) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), r)))([xdt, fdt]);
+      out.push([`depthwise s${stride} ${pad} forward`, y], [`depthwise s${stride} ${pad} dx`, gx], [
+        `depthwise s${stride} ${pad} dfilter`,
+        gf,
+      ]);
+    }
+    return out.map(([n, t]) => [n, tf.keep(t)] as [string, tf.Tensor]);
+  });
+  const read = await readAll(results);
+  tf.dispose(results.map(([, t]) => t));
+  return read;
+}
+
+Deno.test("wasm's cpu-fallback kernels UnsortedSegmentSum and depthwise conv backprops match cpu", async () => {
+  await initBackend("cpu");
+  const expected = await fallbackResults();
+  await initBackend("wasm");
+  const wasm = tf.findBackend("wasm")!, cpu = tf.findBackend("cpu")!;
+  const wasmIds = wasm.numDataIds(), cpuIds = cpu.numDataIds();
+  const got = await fallbackResults();
+  compareNamed(got, expected, 1e-5, "wasm fallback");
+  // The fallback copies inputs to the cpu backend and must free the copies and the cpu outputs.
+  assert.equal(cpu.numDataIds(), cpuIds, "cpu-fallback kernels leaked cpu buffers");
+  assert.equal(wasm.numDataIds(), wasmIds, "cpu-fallback kernels leaked wasm buffers");
+  await initBackend("cpu");
+});
+
+/** Einsum takes its operands as an array of tensors (not a name → tensor map). */
+async function einsumResults(): Promise<Named> {
+  const rng = new Rng("einsum");
+  const ea = rng.fillNormal(new Float32Array(2 * 3 * 4)), eb = rng.fillNormal(new Float32Array(2 * 4 * 5));
+  const results = tf.tidy(() => {
+    const a = tf.tensor3d(ea, [2, 3, 4]), b = tf.tensor3d(eb, [2, 4, 5]);
+    const a2 = tf.reshape(a, [6, 4]);
+    return [
+      ["einsum bij,bjk->bik", tf.einsum("bij,bjk->bik", a, b)],
+      ["einsum ij,ij->i", tf.einsum("ij,ij->i", a2, a2)],
+    ] as [string, tf.Tensor][];
+  });
+  const read = await readAll(results);
+  tf.dispose(results.map(([, t]) => t));
+  return read;
+}
+
+Deno.test("wasm's cpu-fallback Einsum matches cpu", async () => {
+  await initBackend("cpu");
+  const expected = await einsumResults();
+  await initBackend("wasm");
+  try {
+    const cpu = tf.findBackend("cpu")!, cpuIds = cpu.numDataIds();
+    compareNamed(await einsumResults(), expected, 1e-5, "wasm einsum");
+    assert.equal(cpu.numDataIds(), cpuIds, "Einsum fallback leaked cpu buffers");
+  } finally {
+    await initBackend("cpu");
+  }
+});
