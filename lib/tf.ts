@@ -12,9 +12,11 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./tf/wasm_training_kernels.ts";
+import { enableWasmGemm, registerWasmBatchMatMul } from "./tf/wasm_batch_matmul.ts";
 
 tf.enableProdMode();
 registerWasmTrainingKernels();
+registerWasmBatchMatMul();
 
 export { tf };
 
@@ -101,6 +103,7 @@ async function setBackendQuietly(name: BackendName): Promise<boolean> {
   try {
     const ok = await tf.setBackend(name);
     if (ok) await tf.ready();
+    if (ok && name === "wasm") await enableWasmGemm(tf.backend());
     return ok;
   } catch {
     return false;

@@ -15,9 +15,11 @@
 import { describeBackend, initBackend } from "../lib/tf.ts";
 import { cli, commonFlags, flag, positive, wasGiven } from "../lib/cli/args.ts";
 import { type Architecture, ARCHITECTURES } from "../lib/models/siamese.ts";
-import { type Common, gridRuns, type RunConfig, runId, SEED_GRID, studyRuns } from "../lib/siamese/config.ts";
+import { type Common, gridRuns, type RunConfig, runId, SEED_GRID, shapeKey, studyRuns } from "../lib/siamese/config.ts";
 import { RoundDataCache } from "../lib/siamese/data.ts";
-import { trainRun } from "../lib/siamese/run.ts";
+import { type RunOutcome, trainRun } from "../lib/siamese/run.ts";
+import { trainPairEnsemble } from "../lib/ensemble/train_pair_ensemble.ts";
+import { groupRuns, shardGroups } from "../lib/siamese/schedule.ts";
 import {
   loadResults,
   type RunFinal,
@@ -27,7 +29,7 @@ import {
   summarize,
 } from "../lib/siamese/summary.ts";
 import { writeFigures } from "../lib/siamese/figures.ts";
-import { parseShard, type Shard, shardOf } from "../lib/grid/grid.ts";
+import { parseShard, type Shard } from "../lib/grid/grid.ts";
 import { runShardWorkers } from "../lib/grid/workers.ts";
 import { environment, makeResult, writeResult } from "../lib/report/results.ts";
 import { writeJsonAtomic } from "../lib/report/atomic.ts";
@@ -60,6 +62,10 @@ const FLAGS = {
   fresh: flag.boolean("ignore and overwrite earlier results of this grid"),
   shard: flag.string("", "run only shard i/n of the run list (e.g. 0/4); summarise with `deno task report`"),
   workers: flag.int(1, "local shard processes to run in parallel, then summarise", { check: positive }),
+  ensemble: flag.int(25, "most runs trained together as one ensemble computation (same shape; rounds × α)", {
+    check: positive,
+  }),
+  "no-ensemble": flag.boolean("train runs one by one (the plain path, for comparison)"),
 };
 
 const flags = cli(
@@ -131,63 +137,48 @@ const index: RunIndex = {
 await writeJsonAtomic(`${out}/${kind}-index.json`, index);
 
 const shard: Shard | null = flags.shard ? parseShard(flags.shard) : null;
-const mine = shard ? shardOf(runs, shard) : runs;
+const groups = shardGroups(groupRuns(runs, flags["no-ensemble"] ? 1 : flags.ensemble), shard);
+const mine = groups.flatMap((g) => g.runs);
 if (flags.fresh) {
   for (const cfg of mine) {
     await Deno.remove(runPath(out, runId(cfg))).catch(() => {});
-    await Deno.remove(checkpointPath(cfg)).catch(() => {});
   }
+  for (const g of groups) await Deno.remove(checkpointPath(g.id)).catch(() => {});
 }
 const done = new Set((await loadResults(out, mine.map(runId))).map((r) => r.run));
-const todo = mine.filter((cfg) => !done.has(runId(cfg)));
+const todo = groups.map((g) => ({ ...g, runs: g.runs.filter((cfg) => !done.has(runId(cfg))) })).filter((g) =>
+  g.runs.length
+);
+const todoRuns = todo.reduce((n, g) => n + g.runs.length, 0);
 console.error(
   `${kind}: ${runs.length} runs${shard ? `, shard ${shard.index}/${shard.count}: ${mine.length}` : ""}; ` +
-    `${done.size} already complete, ${todo.length} to run → ${out}/runs/`,
+    `${done.size} already complete, ${todoRuns} to run in ${todo.length} ${
+      flags["no-ensemble"] ? "processes of one" : "ensembles"
+    } → ${out}/runs/`,
 );
 
-function checkpointPath(cfg: RunConfig): string {
-  return `${out}/checkpoints/${runId(cfg)}.safetensors`;
+function checkpointPath(groupId: string): string {
+  return `${out}/checkpoints/${groupId}.safetensors`;
 }
 
 const env = environment(backend);
 const cache = new RoundDataCache();
-const gridBar = new Progress(kind, todo.length, { unit: "run", logEverySeconds: 60 });
-for (const cfg of todo) {
-  const id = runId(cfg);
-  const data = await cache.get(cfg.seed, cfg.round, cfg.nPairs, cfg.normalize);
-  const outcome = await trainRun(cfg, data, {
-    checkpointPath: checkpointPath(cfg),
-    checkpointEvery: flags["checkpoint-every"],
-    label: `  ${id.replace(/-[0-9a-f]{8}$/, "")}`,
-  });
-  const last = outcome.history[outcome.history.length - 1];
-  const final: RunFinal = {
-    testAccuracy: last?.testAccuracy ?? NaN,
-    testLoss: last?.testLoss ?? NaN,
-    trainAccuracy: last?.trainAccuracy ?? NaN,
-    trainLoss: last?.trainLoss ?? NaN,
-    epochsRun: outcome.history.length,
-    parameters: outcome.parameters,
-    stopped: outcome.stopped,
-  };
-  const result: SiameseResult = makeResult({
-    experiment: "siamese-grid",
-    run: id,
-    seconds: outcome.seconds,
-    config: cfg,
-    environment: env,
-    history: outcome.history,
-    final,
-    notes: [
-      "test loss accumulated over the whole test set with the run's own α (the seed overwrote it per batch and used α=0.5)",
-      "BCE computed on the combiner's logit (stable form of Sigmoid + BCELoss)",
-      "runs differing only in α/aux share initial weights, data order and dropout masks (common random numbers)",
-    ],
-  });
-  await writeResult(runPath(out, id), result);
-  await Deno.remove(checkpointPath(cfg)).catch(() => {});
-  if (outcome.stopped) gridBar.log(`! ${id}: ${outcome.stopped}`);
-  gridBar.tick(1, `last: ${(100 * final.testAccuracy).toFixed(1)}% test`);
+const gridBar = new Progress(kind, todoRuns, { unit: "run", logEverySeconds: 60 });
+for (const group of todo) {
+  const data = await Promise.all(group.runs.map((c) => cache.get(c.seed, c.round, c.nPairs, c.normalize)));
+  const label = group.runs.length === 1
+    ? `  ${runId(group.runs[0]).replace(/-[0-9a-f]{8}$/, "")}`
+    : `  ${group.runs.length} × ${shapeKey(group.runs[0])}`;
+  const opts = { checkpointPath: checkpointPath(group.id), checkpointEvery: flags["checkpoint-every"], label };
+  const outcomes = group.runs.length === 1
+    ? [await trainRun(group.runs[0], data[0], opts)]
+    : await trainPairEnsemble(group.runs, data, opts);
+  for (const [i, cfg] of group.runs.entries()) {
+    const final = await saveRun(cfg, outcomes[i], group.runs.length);
+    if (outcomes[i].stopped) gridBar.log(`! ${runId(cfg)}: ${outcomes[i].stopped}`);
+    gridBar.tick(1, `last: ${(100 * final.testAccuracy).toFixed(1)}% test`);
+  }
+  await Deno.remove(checkpointPath(group.id)).catch(() => {});
 }
 gridBar.finish();
 cache.dispose();
@@ -210,4 +201,39 @@ if (shard) {
     );
   }
   console.log(`\nwrote ${files.join(", ")}`);
+}
+
+async function saveRun(cfg: RunConfig, outcome: RunOutcome, ensembleSize: number): Promise<RunFinal> {
+  const last = outcome.history[outcome.history.length - 1];
+  const final: RunFinal = {
+    testAccuracy: last?.testAccuracy ?? NaN,
+    testLoss: last?.testLoss ?? NaN,
+    trainAccuracy: last?.trainAccuracy ?? NaN,
+    trainLoss: last?.trainLoss ?? NaN,
+    epochsRun: outcome.history.length,
+    parameters: outcome.parameters,
+    stopped: outcome.stopped,
+    ensembleSize,
+  };
+  const result: SiameseResult = makeResult({
+    experiment: "siamese-grid",
+    run: runId(cfg),
+    seconds: outcome.seconds,
+    config: cfg,
+    environment: env,
+    history: outcome.history,
+    final,
+    notes: [
+      "test loss accumulated over the whole test set with the run's own α (the seed overwrote it per batch and used α=0.5)",
+      "BCE computed on the combiner's logit (stable form of Sigmoid + BCELoss)",
+      "runs differing only in α/aux share initial weights, data order and dropout masks (common random numbers)",
+      ...(ensembleSize > 1
+        ? [
+          `trained in an ensemble of ${ensembleSize} (same numbers as alone up to float rounding); seconds = ensemble time / size`,
+        ]
+        : []),
+    ],
+  });
+  await writeResult(runPath(out, runId(cfg)), result);
+  return final;
 }

@@ -1,4 +1,4 @@
-/** Each round's pair sets, drawn once from `--seed` + round and shared by every run of that round. */
+/** Each round's pair sets, drawn once from `--seed` + round and shared by every run of that round (≈3 MB a round). */
 import { loadMnist } from "../data/mnist.ts";
 import { makePairs, normalizePairs } from "../data/pairs.ts";
 import { PairTensors } from "../data/pair_tensors.ts";
@@ -20,8 +20,6 @@ export class RoundDataCache {
       const rng = Rng.derive(seed, "pairs", round);
       const train = makePairs(mnist.train, nPairs, rng), test = makePairs(mnist.test, nPairs, rng);
       if (normalize) normalizePairs(train, test);
-      // One round in memory at a time: rounds are processed in order.
-      this.dispose();
       data = { train: new PairTensors(train), test: new PairTensors(test) };
       this.#cache.set(key, data);
     }

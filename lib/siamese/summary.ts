@@ -17,6 +17,8 @@ export interface RunFinal {
   epochsRun: number;
   parameters: number;
   stopped: string | null;
+  /** Models trained together in one ensemble computation (1 = alone). */
+  ensembleSize: number;
 }
 
 export type SiameseResult = RunResult<RunConfig, EpochRow, RunFinal>;
