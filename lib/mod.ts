@@ -24,4 +24,5 @@ export { gatherRows, minibatches, shuffledBatches, trainValidationSplit } from "
 export { readJsonIfExists, writeFileAtomic, writeJsonAtomic } from "./report/atomic.ts";
 export { environment, makeResult, type RunResult, writeResult } from "./report/results.ts";
 export { Progress } from "./report/progress.ts";
-export { cli, commonFlags, type FlagSpecs, parseFlags, UsageError } from "./cli/args.ts";
+export { barChart, heatmap, learningCurves, lineChart, pointsWithErrorBars } from "./report/figures.ts";
+export { cli, commonFlags, flag, type FlagSpecs, parseFlags, positive, UsageError, wasGiven } from "./cli/args.ts";

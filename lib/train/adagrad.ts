@@ -6,23 +6,20 @@ import { Optimizer, type OptimizerState } from "./optimizer.ts";
  *   s ← s + g²;  p ← p − lr · g / (√s + ε).
  */
 export class AdaGrad extends Optimizer {
-  readonly #sum: tf.Variable[];
+  readonly #sum: tf.Variable<tf.Rank.R1>;
 
   constructor(params: tf.Variable[], lr = 1e-2, readonly opts: { eps?: number; initialAccumulator?: number } = {}) {
     super(params, lr);
-    this.#sum = this.slots("sum", opts.initialAccumulator ?? 0);
+    this.#sum = this.slot("sum", opts.initialAccumulator ?? 0);
   }
 
-  protected update(grads: tf.Tensor[]): void {
+  protected update(p: tf.Tensor1D, g: tf.Tensor1D): tf.Tensor1D {
     const eps = this.opts.eps ?? 1e-10;
-    this.params.forEach((p, i) => {
-      const s = this.#sum[i];
-      s.assign(tf.add(s, tf.square(grads[i])));
-      p.assign(tf.sub(p, tf.mul(tf.div(grads[i], tf.add(tf.sqrt(s), eps)), this.lr)));
-    });
+    this.#sum.assign(tf.add(this.#sum, tf.square(g)));
+    return tf.sub(p, tf.mul(tf.div(g, tf.add(tf.sqrt(this.#sum), eps)), this.lr));
   }
 
   state(): OptimizerState {
-    return { scalars: {}, tensors: this.#sum.map((s, i) => [`sum.${i}`, s]) };
+    return { scalars: {}, tensors: [["sum", this.#sum]] };
   }
 }

@@ -8,8 +8,8 @@ import { Optimizer, type OptimizerState } from "./optimizer.ts";
  */
 export class Adam extends Optimizer {
   t = 0;
-  readonly #m: tf.Variable[];
-  readonly #v: tf.Variable[];
+  readonly #m: tf.Variable<tf.Rank.R1>;
+  readonly #v: tf.Variable<tf.Rank.R1>;
 
   constructor(
     params: tf.Variable[],
@@ -17,31 +17,22 @@ export class Adam extends Optimizer {
     readonly opts: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number } = {},
   ) {
     super(params, lr);
-    this.#m = this.slots("m");
-    this.#v = this.slots("v");
+    this.#m = this.slot("m");
+    this.#v = this.slot("v");
   }
 
-  protected update(grads: tf.Tensor[]): void {
+  protected update(p: tf.Tensor1D, grad: tf.Tensor1D): tf.Tensor1D {
     const b1 = this.opts.beta1 ?? 0.9, b2 = this.opts.beta2 ?? 0.999, eps = this.opts.eps ?? 1e-8;
     const wd = this.opts.weightDecay ?? 0;
     this.t += 1;
     const stepSize = this.lr / (1 - b1 ** this.t), vScale = 1 / (1 - b2 ** this.t);
-    this.params.forEach((p, i) => {
-      const g = wd ? tf.add(grads[i], tf.mul(p, wd)) : grads[i];
-      const m = this.#m[i], v = this.#v[i];
-      m.assign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)));
-      v.assign(tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2)));
-      p.assign(tf.sub(p, tf.mul(tf.div(m, tf.add(tf.sqrt(tf.mul(v, vScale)), eps)), stepSize)));
-    });
+    const g = wd ? tf.add(grad, tf.mul(p, wd)) : grad;
+    this.#m.assign(tf.add(tf.mul(this.#m, b1), tf.mul(g, 1 - b1)));
+    this.#v.assign(tf.add(tf.mul(this.#v, b2), tf.mul(tf.square(g), 1 - b2)));
+    return tf.sub(p, tf.mul(tf.div(this.#m, tf.add(tf.sqrt(tf.mul(this.#v, vScale)), eps)), stepSize));
   }
 
   state(): OptimizerState {
-    return {
-      scalars: { t: this.t },
-      tensors: [
-        ...this.#m.map((m, i) => [`m.${i}`, m] as [string, tf.Variable]),
-        ...this.#v.map((v, i) => [`v.${i}`, v] as [string, tf.Variable]),
-      ],
-    };
+    return { scalars: { t: this.t }, tensors: [["m", this.#m], ["v", this.#v]] };
   }
 }

@@ -43,7 +43,9 @@ export async function loadCheckpoint<M extends CheckpointMeta>(
   for (const [name, v] of opt.tensors) {
     const saved = all.tensors.get(`optimizer.${name}`);
     if (!saved || saved.shape.join() !== v.shape.join()) {
-      throw new Error(`${path}: optimizer state ${name} missing or misshapen; delete the checkpoint to restart the run`);
+      throw new Error(
+        `${path}: optimizer state ${name} missing or misshapen; delete the checkpoint to restart the run`,
+      );
     }
   }
   loadStateInto(model, modelPart, path);

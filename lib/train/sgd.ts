@@ -6,26 +6,24 @@ import { Optimizer, type OptimizerState } from "./optimizer.ts";
  *   g ← g + λ·p;  b ← μ·b + g;  p ← p − lr·b   (b = g when μ = 0).
  */
 export class SGD extends Optimizer {
-  readonly #buf: tf.Variable[] | null;
+  readonly #buf: tf.Variable<tf.Rank.R1> | null;
 
   constructor(params: tf.Variable[], lr: number, readonly opts: { momentum?: number; weightDecay?: number } = {}) {
     super(params, lr);
-    this.#buf = (opts.momentum ?? 0) > 0 ? this.slots("momentum") : null;
+    this.#buf = (opts.momentum ?? 0) > 0 ? this.slot("momentum") : null;
   }
 
-  protected update(grads: tf.Tensor[]): void {
+  protected update(p: tf.Tensor1D, grad: tf.Tensor1D): tf.Tensor1D {
     const mu = this.opts.momentum ?? 0, wd = this.opts.weightDecay ?? 0;
-    this.params.forEach((p, i) => {
-      let g = wd ? tf.add(grads[i], tf.mul(p, wd)) : grads[i];
-      if (this.#buf) {
-        this.#buf[i].assign(tf.add(tf.mul(this.#buf[i], mu), g));
-        g = this.#buf[i];
-      }
-      p.assign(tf.sub(p, tf.mul(g, this.lr)));
-    });
+    let g: tf.Tensor1D = wd ? tf.add(grad, tf.mul(p, wd)) : grad;
+    if (this.#buf) {
+      this.#buf.assign(tf.add(tf.mul(this.#buf, mu), g));
+      g = this.#buf;
+    }
+    return tf.sub(p, tf.mul(g, this.lr));
   }
 
   state(): OptimizerState {
-    return { scalars: {}, tensors: (this.#buf ?? []).map((b, i) => [`momentum.${i}`, b]) };
+    return { scalars: {}, tensors: this.#buf ? [["momentum", this.#buf]] : [] };
   }
 }

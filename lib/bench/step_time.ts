@@ -1,0 +1,94 @@
+/**
+ * Timings of training steps and of a matrix product, for `deno task bench`. Each measurement warms
+ * up first (pipeline compilation on WebGPU, XNNPACK operator setup on wasm) and syncs with the
+ * device at the end (`await data()`), so queued GPU work is counted.
+ */
+import { tf } from "../tf.ts";
+import { Adam } from "../train/adam.ts";
+import { PairEnsemble } from "../ensemble/pair_ensemble.ts";
+import { buildModel } from "../siamese/run.ts";
+import { pairLoss } from "../models/pair_objective.ts";
+import { bceWithLogitsElementwise } from "../train/losses.ts";
+import type { RunConfig } from "../siamese/config.ts";
+
+async function timeIt(step: () => void, warmup: number, steps: number, sync: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < warmup; i++) step();
+  await sync();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  await sync();
+  return (performance.now() - t0) / steps;
+}
+
+/** GFLOP/s of an n×n float32 matMul. */
+export async function matMulGflops(n: number, reps: number): Promise<number> {
+  const a = tf.randomUniform([n, n]), b = tf.randomUniform([n, n]);
+  let last: tf.Tensor | null = null;
+  const ms = await timeIt(
+    () => {
+      last?.dispose();
+      last = tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+    },
+    2,
+    reps,
+    () => last!.data(),
+  );
+  tf.dispose([a, b, last!]);
+  return (2 * n ** 3) / (ms * 1e6);
+}
+
+/** Milliseconds per training step of one model at batch size cfg.batchSize (random pairs). */
+export async function singleStepMs(cfg: RunConfig, steps: number): Promise<number> {
+  const { model } = buildModel(cfg);
+  const params = model.parameters();
+  const opt = new Adam(params, cfg.lr);
+  const b = cfg.batchSize;
+  const batch = {
+    x: tf.randomUniform([b, 14, 14, 2], 0, 255) as tf.Tensor4D,
+    target: tf.ones([b, 1]) as tf.Tensor2D,
+    classes: tf.tensor2d(Array.from({ length: 2 * b }, (_, i) => i % 10), [b, 2], "int32"),
+  };
+  const aux = { enabled: cfg.aux, alpha: cfg.alpha };
+  const ms = await timeIt(
+    () =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => pairLoss(model.forward(batch.x), batch, aux).loss, params);
+        opt.step(params.map((p) => grads[p.name]));
+      }),
+    3,
+    steps,
+    () => params[0].data(),
+  );
+  opt.dispose();
+  model.dispose();
+  tf.dispose([batch.x, batch.target, batch.classes]);
+  return ms;
+}
+
+/** Milliseconds per ensemble step of E copies of cfg's model (each its own random batch). */
+export async function ensembleStepMs(cfg: RunConfig, models: number, steps: number): Promise<number> {
+  const built = Array.from({ length: models }, (_, e) => buildModel({ ...cfg, round: e }));
+  const model = new PairEnsemble(built.map((m) => m.model));
+  for (const m of built) m.model.dispose();
+  const params = model.parameters();
+  const opt = new Adam(params, cfg.lr);
+  const x = tf.randomUniform([models, cfg.batchSize, 14, 14, 2], 0, 255);
+  const t = tf.ones([models, cfg.batchSize, 1]);
+  const ms = await timeIt(
+    () =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(
+          () => tf.sum(bceWithLogitsElementwise(model.forward(x).logit, t)) as tf.Scalar,
+          params,
+        );
+        opt.step(params.map((p) => grads[p.name]));
+      }),
+    2,
+    steps,
+    () => params[0].data(),
+  );
+  opt.dispose();
+  model.dispose();
+  tf.dispose([x, t]);
+  return ms;
+}

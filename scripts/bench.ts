@@ -1,0 +1,117 @@
+/**
+ * bench — how fast training steps are on each backend, written as JSON under results/bench/.
+ *
+ * Per backend: a 1024² matMul in GFLOP/s; one seed-000 model (k=3 c=16 n=128, batch 1) per step;
+ * ensembles of 5, 25, 100, 400 such models per model-step; and a projected time of the full default
+ * grid (240 configurations × 5 rounds × 20 epochs × 1000 steps), from the per-model-step time of
+ * every grid shape in ensembles of 25 (all rounds × α of a shape, as the grid runs them).
+ * Timings are wall-clock on a shared machine: compare ratios from one run, not across runs.
+ */
+import { describeBackend, initBackend } from "../lib/tf.ts";
+import { cli, commonFlags, flag } from "../lib/cli/args.ts";
+import { ensembleStepMs, matMulGflops, singleStepMs } from "../lib/bench/step_time.ts";
+import { gridRuns, SEED_GRID, shapeKey } from "../lib/siamese/config.ts";
+import type { RunConfig } from "../lib/siamese/config.ts";
+import { writeJsonAtomic } from "../lib/report/atomic.ts";
+import { environment } from "../lib/report/results.ts";
+import { Progress } from "../lib/report/progress.ts";
+
+const { backend: _b, seed: _s, ...common } = commonFlags("bench");
+const flags = cli(
+  {
+    ...common,
+    backends: flag.strings(["wasm", "cpu", "webgpu"], "backends to measure", { choices: ["wasm", "cpu", "webgpu"] }),
+    ensembles: flag.ints([5, 25, 100, 400], "ensemble sizes to time (wasm; other backends stop at 25)"),
+    "no-projection": flag.boolean("skip timing every grid shape for the full-grid projection"),
+  },
+  "deno task bench",
+  "Time training steps per backend and project the full siamese grid's duration.",
+);
+const quick = flags.quick;
+const base: RunConfig = {
+  model: "siamese",
+  architecture: 5,
+  k: 3,
+  channels: 16,
+  hidden: 128,
+  weightSharing: true,
+  aux: true,
+  alpha: 0.5,
+  round: 0,
+  epochs: 20,
+  batchSize: 1,
+  lr: 1e-3,
+  gamma: 0.9,
+  dropout: 0.2,
+  nPairs: 1000,
+  normalize: false,
+  seed: 0,
+};
+const STEPS_PER_RUN = 20 * 1000;
+
+const report: Record<string, unknown>[] = [];
+for (const name of flags.backends) {
+  const info = await initBackend(name as "wasm" | "cpu" | "webgpu").catch((
+    e,
+  ) => (console.error(`${name}: ${e.message}`), null));
+  if (!info) continue;
+  console.log(describeBackend(info));
+  const slow = name !== "wasm";
+  const gflops = await matMulGflops(1024, slow ? 3 : 10);
+  const singleMs = await singleStepMs(base, quick ? 10 : slow ? 20 : 200);
+  console.log(`  matMul 1024²: ${gflops.toFixed(1)} GFLOP/s; one model, batch 1: ${singleMs.toFixed(2)} ms/step`);
+  const ensembles: { models: number; msPerStep: number; msPerModelStep: number }[] = [];
+  for (const E of flags.ensembles.filter((e) => !(slow || quick) || e <= 25)) {
+    const ms = await ensembleStepMs(base, E, quick ? 3 : Math.max(3, Math.round(400 / E)));
+    ensembles.push({ models: E, msPerStep: ms, msPerModelStep: ms / E });
+    console.log(`  ensemble of ${E}: ${ms.toFixed(1)} ms/step = ${(ms / E).toFixed(3)} ms per model-step`);
+  }
+  let projection = null;
+  if (name === "wasm" && !flags["no-projection"]) {
+    // One timing per shape (k, c, n); α and rounds form the ensemble of 25.
+    const shapes = [...new Map(gridRuns(SEED_GRID, { ...base }).map((r) => [shapeKey(r), r])).values()];
+    const bar = new Progress("  grid shapes", shapes.length, { unit: "shape" });
+    let seconds = 0;
+    const perShape: { shape: string; msPerModelStep: number }[] = [];
+    for (const s of quick ? shapes.slice(0, 2) : shapes) {
+      const ms = (await ensembleStepMs(s, 25, 3)) / 25;
+      perShape.push({ shape: shapeKey(s), msPerModelStep: ms });
+      seconds += (ms / 1000) * STEPS_PER_RUN * 25;
+      bar.tick();
+    }
+    bar.finish();
+    const measured = quick ? (seconds / 2) * shapes.length : seconds;
+    projection = {
+      runs: shapes.length * 25,
+      oneProcessHours: measured / 3600,
+      twoProcessHours: measured / 3600 / 2,
+      note:
+        "ensembles of 25 (rounds × α per shape), 20 epochs × 1000 steps per run; two processes assume two free cores" +
+        (quick ? "; --quick extrapolates from 2 shapes" : ""),
+      perShape,
+    };
+    console.log(
+      `  full grid projection: ${projection.oneProcessHours.toFixed(1)} h in one process, ${
+        projection.twoProcessHours.toFixed(1)
+      } h on two cores`,
+    );
+  }
+  report.push({
+    backend: name,
+    environment: environment(info),
+    matMul1024Gflops: gflops,
+    singleModelMsPerStep: singleMs,
+    ensembles,
+    projection,
+  });
+}
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const doc = {
+  schema: "tsdl-bench/1",
+  createdAt: new Date().toISOString(),
+  model: "siamese a5 k3 c16 n128, batch 1, Adam",
+  results: report,
+};
+await writeJsonAtomic(`${flags.out}/bench-${stamp}.json`, doc);
+await writeJsonAtomic(`${flags.out}/latest.json`, doc);
+console.log(`wrote ${flags.out}/bench-${stamp}.json`);
