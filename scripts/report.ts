@@ -8,9 +8,13 @@
  */
 import { cli, commonFlags, flag } from "../lib/cli/args.ts";
 import { writeFigures as siameseFigures } from "../lib/siamese/figures.ts";
+import { writeFigures as cnnScratchFigures } from "../lib/cnn_scratch/figures.ts";
+import { writeFigures as cnnCalcFigures } from "../lib/calc/figures.ts";
 
 const EXPERIMENTS: Record<string, (outDir: string) => Promise<string[]>> = {
   "siamese-grid": siameseFigures,
+  "cnn-scratch": cnnScratchFigures,
+  "cnn-calc": cnnCalcFigures,
 };
 
 const { out: _out, quick: _q, seed: _s, backend: _b, ...common } = commonFlags("report");

@@ -8,9 +8,9 @@
  *   input channels) with the filter dyᵀ = [oh, ow, n, co], taps spaced by the forward stride, i.e.
  *   a conv with dilation = stride. Its output is [ci, ≥kh, ≥kw, co]; slice and transpose to
  *   [kh, kw, ci, co].
+ * - MaxPoolGrad, wrong in wasm for windows whose maximum is ≤ 0, gets a shifted input (below).
  * - Rarely used kernels (UnsortedSegmentSum — the gradient of gather — and the depthwise conv
- *   backprops, Einsum), and MaxPoolGrad, whose wasm version is wrong for non-positive windows, run
- *   the cpu backend's kernel on a copy of the inputs. wasm memory is host
+ *   backprops, Einsum) run the cpu backend's kernel on a copy of the inputs. wasm memory is host
  *   memory, so the copy costs little, and results equal the cpu backend's by construction.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -111,13 +111,34 @@ function viaCpu(name: string): tf.KernelFunc {
 
 export const WASM_VIA_CPU_KERNELS = [
   "UnsortedSegmentSum",
-  // wasm's own MaxPoolGrad sends the gradient to a window's first element when the window's
-  // maximum is ≤ 0 (e.g. [-1,-2,-3,-0.5] → [1,0,0,0] instead of [0,0,0,1]): replaced below.
-  "MaxPoolGrad",
   "DepthwiseConv2dNativeBackpropFilter",
   "DepthwiseConv2dNativeBackpropInput",
   "Einsum",
 ] as const;
+
+/**
+ * wasm's own MaxPoolGrad sends the gradient to a window's first element when the window's maximum
+ * is ≤ 0 (e.g. [-1,-2,-3,-0.5] → [1,0,0,0] instead of [0,0,0,1]): it starts its running maximum
+ * at 0. Shifting the input to x − min(x) + 1 makes every value ≥ 1 and keeps each window's order
+ * (subtraction is monotonic), so wasm's fast kernel then picks the same cell as the cpu backend —
+ * except between two values closer than the shift's rounding (≈1e-7·|min x|), which only tie-break
+ * differently.
+ */
+function maxPoolGradShifted(original: tf.KernelFunc): tf.KernelFunc {
+  return ({ inputs, backend: b, attrs }) => {
+    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+    const backend = b as tf.KernelBackend, wasm = b as WasmBackend;
+    const axes = input.shape.map((_, i) => i);
+    const low = run("Min", backend, { x: input }, { axis: axes, keepDims: false });
+    const one = wasm.makeOutput([], "float32");
+    wasm.typedArrayFromHeap(one).set([1]);
+    const shifted0 = run("Sub", backend, { a: input, b: low });
+    const shifted = run("Add", backend, { a: shifted0, b: one });
+    const out = original({ inputs: { dy, input: shifted, output: inputs.output }, backend, attrs }) as TensorInfo;
+    for (const t of [low, one, shifted0, shifted]) backend.disposeData(t.dataId);
+    return out;
+  };
+}
 
 let registered = false;
 
@@ -131,8 +152,12 @@ export function registerWasmTrainingKernels(): void {
       kernelFunc: conv2dBackpropFilter as tf.KernelFunc,
     });
   }
+  const maxPoolGrad = tf.getKernel("MaxPoolGrad", "wasm");
+  if (maxPoolGrad && !(maxPoolGrad as { shifted?: boolean }).shifted) {
+    tf.unregisterKernel("MaxPoolGrad", "wasm");
+    tf.registerKernel({ ...maxPoolGrad, shifted: true, kernelFunc: maxPoolGradShifted(maxPoolGrad.kernelFunc) } as tf.KernelConfig);
+  }
   for (const name of WASM_VIA_CPU_KERNELS) {
-    if (name === "MaxPoolGrad" && tf.getKernel(name, "wasm")) tf.unregisterKernel(name, "wasm");
     if (!tf.getKernel(name, "wasm")) {
       tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: viaCpu(name) });
     }
