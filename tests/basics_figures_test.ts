@@ -1,0 +1,75 @@
+/**
+ * writeFigures(outDir) rebuilds the basics figures and summary from the run JSONs alone, the same
+ * way every time, and fails clearly on a folder without runs.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { initBackend } from "../lib/tf.ts";
+import { Rng } from "../lib/random/rng.ts";
+import { writeResult } from "../lib/report/results.ts";
+import { disposeExamples, lineExamples } from "../lib/basics/examples.ts";
+import { runVariant, type VariantConfig } from "../lib/basics/run_variant.ts";
+import { runPath } from "../lib/basics/run_files.ts";
+import { writeFigures } from "../lib/basics/figures.ts";
+import type { BasicsSummary } from "../lib/basics/summary_table.ts";
+import { STYLE_NAMES } from "../lib/basics/models.ts";
+
+const backend = await initBackend("wasm");
+
+Deno.test("writeFigures regenerates curves and the summary from the JSON alone", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "basics-figures-" });
+  try {
+    const config: Omit<VariantConfig, "style"> = {
+      model: "linreg",
+      samples: 50,
+      validationSplit: 0.2,
+      epochs: 3,
+      batchSize: 5,
+      learningRate: 0.01,
+      lowInit: "pytorch",
+      testSamples: 0,
+      linregNoise: 0.1,
+      seed: 1,
+      quick: true,
+    };
+    const train = lineExamples(config.samples, config.linregNoise, new Rng(2));
+    for (const style of STYLE_NAMES) {
+      const result = await runVariant({ ...config, style }, { train, test: null }, backend, { silent: true });
+      await writeResult(runPath(outDir, "linreg", style), result);
+    }
+    disposeExamples(train);
+
+    const written = await writeFigures(outDir);
+    assert.deepEqual(written.map((p) => p.slice(outDir.length + 1)), [
+      "linreg-curves.svg",
+      "summary.json",
+      "summary.md",
+    ]);
+    const svg = await Deno.readTextFile(join(outDir, "linreg-curves.svg"));
+    assert.match(svg, /^<\?xml[^>]*>\n<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(svg, /<g stroke-dasharray="5,3"[^>]*aria-label="line"/, "the low-level style's dashed line");
+    assert.match(svg, /linear regression 1→1 · 40\/10 rows/);
+
+    const summary: BasicsSummary = JSON.parse(await Deno.readTextFile(join(outDir, "summary.json")));
+    assert.deepEqual(summary.rows.map((r) => `${r.model}-${r.style}`), ["linreg-high", "linreg-low"]);
+    assert.equal(summary.comparison.length, 1);
+    assert.equal(summary.comparison[0].metric, "val_loss");
+    assert.ok(Math.abs(summary.comparison[0].difference) < 1e-5);
+    assert.match(await Deno.readTextFile(join(outDir, "summary.md")), /\| linreg \| high \| 2 \| 40\/10 \| 3 \| 5 \|/);
+
+    await Deno.remove(join(outDir, "linreg-curves.svg"));
+    await writeFigures(outDir);
+    assert.equal(await Deno.readTextFile(join(outDir, "linreg-curves.svg")), svg);
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
+
+Deno.test("writeFigures on a folder without runs says what to do", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "basics-empty-" });
+  try {
+    await assert.rejects(() => writeFigures(outDir), /no basics runs .* run 'deno task basics' first/);
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
