@@ -1,3 +1,4 @@
+import { DeviceSums } from "../train/device_sums.ts";
 /**
  * The low-level training loop, written out as the seed's TensorFlow cells are: for each minibatch
  * of training rows, the gradient of the loss with respect to the model's variables from the tape
@@ -52,7 +53,7 @@ export async function fitWithTape(opts: TapeFitOptions): Promise<History> {
       gradientStep(opts, batchRows, sums);
       bar.tick();
     }
-    const train = await sums.readMeansAndDispose();
+    const train = await sums.readAndDispose();
     const logs: EpochLogs = { epoch: epoch + 1, seconds: 0, loss: train.loss };
     if (opts.task.correct) logs.accuracy = train.accuracy;
     if (opts.validationRows.length > 0) {
@@ -103,32 +104,4 @@ export function evaluateRows(
     return { loss: task.loss(outputs, targets), correct: task.correct ? task.correct(outputs, targets) : tf.scalar(0) };
   };
   return evaluate(objective, minibatches(rows, batchSize).map((data) => ({ data, size: data.length })));
-}
-
-/** Σ loss·batch size and Σ correct over an epoch, accumulated on the device and read once. */
-class DeviceSums {
-  readonly #loss = zeroVariable();
-  readonly #correct = zeroVariable();
-  #count = 0;
-
-  add(meanLoss: tf.Scalar, correct: tf.Scalar, size: number): void {
-    tf.tidy(() => {
-      this.#loss.assign(tf.add(this.#loss, tf.mul(meanLoss, size)));
-      this.#correct.assign(tf.add(this.#correct, correct));
-    });
-    this.#count += size;
-  }
-
-  async readMeansAndDispose(): Promise<{ loss: number; accuracy: number }> {
-    const [loss] = await this.#loss.data(), [correct] = await this.#correct.data();
-    this.#loss.dispose();
-    this.#correct.dispose();
-    const n = Math.max(this.#count, 1);
-    return { loss: loss / n, accuracy: correct / n };
-  }
-}
-
-/** A scalar accumulator; the tidy disposes the initial scalar, which the variable would otherwise leave behind. */
-function zeroVariable(): tf.Variable {
-  return tf.tidy(() => tf.variable(tf.scalar(0), false));
 }

@@ -7,6 +7,7 @@
  * parameters (kept by the optimiser) survive it. Losses and correct counts are summed on the device
  * and read once per epoch, as in lib/train/loop.ts, whose `evaluate` scores held-out data here too.
  */
+import { DeviceSums } from "../train/device_sums.ts";
 import { tf } from "../tf.ts";
 import type { Rng } from "../random/rng.ts";
 import { minibatches, shuffledBatches } from "../data/batches.ts";
@@ -92,8 +93,8 @@ export class ScratchClassifier {
         tf.tidy(() => this.#trainStep(gatherBatch(train, rows), sums));
         bar.tick();
       }
-      const { loss, correct } = await sums.readAndDispose();
-      let row: ScratchEpochRow = { epoch: epoch + 1, trainLoss: loss / n, trainAccuracy: correct / n, seconds: 0 };
+      const { loss, accuracy } = await sums.readAndDispose();
+      let row: ScratchEpochRow = { epoch: epoch + 1, trainLoss: loss, trainAccuracy: accuracy, seconds: 0 };
       if (opts.validation) {
         const v = await this.evaluate(opts.validation);
         row = { ...row, validationLoss: v.loss, validationAccuracy: v.accuracy };
@@ -116,7 +117,7 @@ export class ScratchClassifier {
     const loss = this.loss.forward(logits, batch.labels);
     this.network.backward(this.loss.backward());
     this.optimizer.step(this.network.layers);
-    sums.add(tf.mul(loss, batch.labels.shape[0]), countCorrect(logits, batch.labels));
+    sums.add(loss as tf.Scalar, countCorrect(logits, batch.labels) as tf.Scalar, batch.labels.shape[0]);
   }
 
   /** The objective lib/train's `evaluate` needs: mean loss and correct count of a batch of rows. */
@@ -166,21 +167,4 @@ export function formatScratchRow(r: ScratchEpochRow): string {
     ? ` val loss ${r.validationLoss.toFixed(4)} acc ${r.validationAccuracy!.toFixed(4)}`
     : "";
   return `train loss ${r.trainLoss.toFixed(4)} acc ${r.trainAccuracy.toFixed(4)}${v}`;
-}
-
-/** Summed loss and correct count on the device, read once. */
-class DeviceSums {
-  #loss = tf.tidy(() => tf.variable(tf.scalar(0), false));
-  #correct = tf.tidy(() => tf.variable(tf.scalar(0), false));
-
-  add(lossSum: tf.Tensor, correct: tf.Tensor): void {
-    this.#loss.assign(tf.add(this.#loss, lossSum));
-    this.#correct.assign(tf.add(this.#correct, correct));
-  }
-
-  async readAndDispose(): Promise<{ loss: number; correct: number }> {
-    const [loss] = await this.#loss.data(), [correct] = await this.#correct.data();
-    tf.dispose([this.#loss, this.#correct]);
-    return { loss, correct };
-  }
 }

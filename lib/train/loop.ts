@@ -10,6 +10,7 @@
 import { tf } from "../tf.ts";
 import type { Optimizer } from "./optimizer.ts";
 import { Progress } from "../report/progress.ts";
+import { DeviceSums } from "./device_sums.ts";
 
 export interface BatchStats {
   /** Mean loss over the batch. */
@@ -67,7 +68,7 @@ export async function evaluate<B>(
   objective: Objective<B>,
   batches: Iterable<Batch<B>>,
 ): Promise<{ loss: number; accuracy: number }> {
-  const sums = new RunningSums();
+  const sums = new DeviceSums();
   for (const b of batches) {
     tf.tidy(() => {
       const { loss, correct } = objective(b.data, false);
@@ -89,7 +90,7 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
       silent: opts.silent,
     });
     setTraining(true);
-    const sums = new RunningSums();
+    const sums = new DeviceSums();
     for (const b of batches) {
       trainStep(opts, b, sums);
       bar.tick();
@@ -124,7 +125,7 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
   return { history, stopped: null };
 }
 
-function trainStep<B>(opts: FitOptions<B>, b: Batch<B>, sums: RunningSums) {
+function trainStep<B>(opts: FitOptions<B>, b: Batch<B>, sums: DeviceSums) {
   tf.tidy(() => {
     let correct: tf.Scalar | null = null;
     const { value, grads } = tf.variableGrads(() => {
@@ -141,32 +142,4 @@ function trainStep<B>(opts: FitOptions<B>, b: Batch<B>, sums: RunningSums) {
 export function formatRow(r: EpochRow): string {
   const test = r.testLoss !== undefined ? ` test loss ${r.testLoss.toFixed(4)} acc ${r.testAccuracy!.toFixed(4)}` : "";
   return `train loss ${r.trainLoss.toFixed(4)} acc ${r.trainAccuracy.toFixed(4)}${test}`;
-}
-
-/** Loss·size and correct counts summed on the device; read once. */
-class RunningSums {
-  #loss = zeroVariable();
-  #correct = zeroVariable();
-  #count = 0;
-
-  add(meanLoss: tf.Scalar, correct: tf.Scalar, size: number) {
-    tf.tidy(() => {
-      this.#loss.assign(tf.add(this.#loss, tf.mul(meanLoss, size)));
-      this.#correct.assign(tf.add(this.#correct, correct));
-    });
-    this.#count += size;
-  }
-
-  async readAndDispose(): Promise<{ loss: number; accuracy: number }> {
-    const [loss] = await this.#loss.data();
-    const [correct] = await this.#correct.data();
-    this.#loss.dispose();
-    this.#correct.dispose();
-    const n = Math.max(this.#count, 1);
-    return { loss: loss / n, accuracy: correct / n };
-  }
-}
-
-function zeroVariable(): tf.Variable {
-  return tf.tidy(() => tf.variable(tf.scalar(0), false));
 }
