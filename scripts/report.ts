@@ -11,10 +11,12 @@ import { writeFigures as siameseFigures } from "../lib/siamese/figures.ts";
 import { writeFigures as cnnScratchFigures } from "../lib/cnn_scratch/figures.ts";
 import { writeFigures as cnnCalcFigures } from "../lib/calc/figures.ts";
 import { writeFigures as basicsFigures } from "../lib/basics/figures.ts";
+import { writeFigures as adversarialFigures } from "../lib/adversarial/figures.ts";
 
 const EXPERIMENTS: Record<string, (outDir: string) => Promise<string[]>> = {
   "siamese-grid": siameseFigures,
   "basics": basicsFigures,
+  "adversarial": adversarialFigures,
   "cnn-scratch": cnnScratchFigures,
   "cnn-calc": cnnCalcFigures,
 };
