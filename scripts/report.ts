@@ -12,12 +12,17 @@ import { writeFigures as cnnScratchFigures } from "../lib/cnn_scratch/figures.ts
 import { writeFigures as cnnCalcFigures } from "../lib/calc/figures.ts";
 import { writeFigures as basicsFigures } from "../lib/basics/figures.ts";
 import { writeFigures as adversarialFigures } from "../lib/adversarial/figures.ts";
+import { writeFigures as uvaFigures } from "../lib/uva/figures.ts";
 
 const EXPERIMENTS: Record<string, (outDir: string) => Promise<string[]>> = {
   "siamese-grid": siameseFigures,
   "basics": basicsFigures,
   "adversarial": adversarialFigures,
   "cnn-scratch": cnnScratchFigures,
+  "uva-mlp-scratch": uvaFigures,
+  "uva-mlp": uvaFigures,
+  "uva-layernorm": uvaFigures,
+  "uva-convnet": uvaFigures,
   "cnn-calc": cnnCalcFigures,
 };
 

@@ -37,8 +37,12 @@ const make = <K extends Kind>(type: K) => (value: ValueOf<K>, help: string, extr
   ...extra,
 });
 
-/** Typed flag builders: `flag.int(5, "rounds", { check: (v) => v > 0 || "must be > 0" })`. */
-export const flag = {
+/**
+ * Typed flag specs: `flag.int(5, "rounds", { check: positive })`, or `flag({ type: "int", default: 5,
+ * help: "rounds" })`. Either form keeps each entry's literal type, which a table written as a plain
+ * object literal loses (its `type` widens to string and every value would be typed string[]).
+ */
+export const flag = Object.assign(<K extends Kind>(spec: FlagSpec<K>): FlagSpec<K> => spec, {
   string: make("string"),
   number: make("number"),
   int: make("int"),
@@ -46,7 +50,7 @@ export const flag = {
   numbers: make("numbers"),
   ints: make("ints"),
   strings: make("strings"),
-};
+});
 
 export const positive = (v: number): true | string => v > 0 || "must be > 0";
 
