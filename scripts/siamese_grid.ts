@@ -32,7 +32,7 @@ import { writeFigures } from "../lib/siamese/figures.ts";
 import { parseShard, type Shard } from "../lib/grid/grid.ts";
 import { runShardWorkers } from "../lib/grid/workers.ts";
 import { environment, makeResult, writeResult } from "../lib/report/results.ts";
-import { writeJsonAtomic } from "../lib/report/atomic.ts";
+import { removeTemporaries, removeWithTemporaries, writeJsonAtomic } from "../lib/report/atomic.ts";
 import { Progress } from "../lib/report/progress.ts";
 
 const FLAGS = {
@@ -141,9 +141,9 @@ const groups = shardGroups(groupRuns(runs, flags["no-ensemble"] ? 1 : flags.ense
 const mine = groups.flatMap((g) => g.runs);
 if (flags.fresh) {
   for (const cfg of mine) {
-    await Deno.remove(runPath(out, runId(cfg))).catch(() => {});
+    await removeWithTemporaries(runPath(out, runId(cfg)));
   }
-  for (const g of groups) await Deno.remove(checkpointPath(g.id)).catch(() => {});
+  for (const g of groups) await removeWithTemporaries(checkpointPath(g.id));
 }
 const done = new Set((await loadResults(out, mine.map(runId))).map((r) => r.run));
 const todo = groups.map((g) => ({ ...g, runs: g.runs.filter((cfg) => !done.has(runId(cfg))) })).filter((g) =>
@@ -178,7 +178,8 @@ for (const group of todo) {
     if (outcomes[i].stopped) gridBar.log(`! ${runId(cfg)}: ${outcomes[i].stopped}`);
     gridBar.tick(1, `last: ${(100 * final.testAccuracy).toFixed(1)}% test`);
   }
-  await Deno.remove(checkpointPath(group.id)).catch(() => {});
+  // This process owned the group: its checkpoint and any temporary file a kill left go.
+  await removeWithTemporaries(checkpointPath(group.id));
 }
 gridBar.finish();
 cache.dispose();
@@ -235,5 +236,6 @@ async function saveRun(cfg: RunConfig, outcome: RunOutcome, ensembleSize: number
     ],
   });
   await writeResult(runPath(out, runId(cfg)), result);
+  await removeTemporaries(runPath(out, runId(cfg)));
   return final;
 }

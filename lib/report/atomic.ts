@@ -18,6 +18,27 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   }
 }
 
+/**
+ * Removes `path` and any temporary siblings a killed writer left (`path.tmp-…`). Only for files
+ * this process owns: another process's in-flight temporary file must not be touched.
+ */
+export async function removeWithTemporaries(path: string): Promise<void> {
+  await Deno.remove(path).catch(() => {});
+  await removeTemporaries(path);
+}
+
+/** Removes the temporary siblings of `path` a killed writer left, keeping `path` itself. */
+export async function removeTemporaries(path: string): Promise<void> {
+  const dir = dirname(path), base = path.slice(dir.length + 1);
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.name.startsWith(`${base}.tmp-`)) await Deno.remove(`${dir}/${e.name}`).catch(() => {});
+    }
+  } catch {
+    // no directory: nothing left behind
+  }
+}
+
 export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }
