@@ -46,9 +46,12 @@ export function bestCurves(results: SiameseResult[], summary: ConfigSummary[], t
       })
     );
   });
+  const which = best.length === 1
+    ? `${best[0].key} (${pct(best[0].testAccuracy.mean)})`
+    : `the ${best.length} best configurations`;
   return learningCurves(rows, {
-    title: `Learning curves of the ${best.length} best configurations`,
-    subtitle: "mean ± std over rounds",
+    title: `Learning curves of ${which}`,
+    subtitle: `mean ± std over ${best[0]?.rounds ?? 0} rounds`,
     percentMetrics: ["test accuracy"],
     columns: 3,
   });
