@@ -32,7 +32,9 @@ export class AvgPool2d extends Pool2d {
       const padded = tf.pad(x as tf.Tensor4D, [[0, 0], [p, p], [p, p], [0, 0]]);
       return tf.avgPool(padded, this.kernelSize, this.stride, "valid");
     }
-    if (p === "same") throw new Error("AvgPool2d: use a numeric padding; tfjs' 'same' average pooling has inconsistent gradients");
+    if (p === "same") {
+      throw new Error("AvgPool2d: use a numeric padding; tfjs' 'same' average pooling has inconsistent gradients");
+    }
     return tf.avgPool(x as tf.Tensor4D, this.kernelSize, this.stride, "valid");
   }
 }
