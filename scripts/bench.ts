@@ -60,12 +60,6 @@ for (const name of flags.backends) {
   const gflops = await matMulGflops(1024, slow ? 3 : 10);
   const singleMs = await singleStepMs(base, quick ? 10 : slow ? 20 : 200);
   console.log(`  matMul 1024²: ${gflops.toFixed(1)} GFLOP/s; one model, batch 1: ${singleMs.toFixed(2)} ms/step`);
-  const ensembles: { models: number; msPerStep: number; msPerModelStep: number }[] = [];
-  for (const E of flags.ensembles.filter((e) => !(slow || quick) || e <= 25)) {
-    const ms = await ensembleStepMs(base, E, quick ? 3 : Math.max(3, Math.round(400 / E)));
-    ensembles.push({ models: E, msPerStep: ms, msPerModelStep: ms / E });
-    console.log(`  ensemble of ${E}: ${ms.toFixed(1)} ms/step = ${(ms / E).toFixed(3)} ms per model-step`);
-  }
   let projection = null;
   if (name === "wasm" && !flags["no-projection"]) {
     // One timing per shape (k, c, n); α and rounds form the ensemble of 25.
@@ -95,6 +89,19 @@ for (const name of flags.backends) {
         projection.twoProcessHours.toFixed(1)
       } h on two cores`,
     );
+  }
+  // Largest last: an ensemble too big for wasm's 4 GB heap aborts the wasm module, so stop there.
+  const ensembles: { models: number; msPerStep?: number; msPerModelStep?: number; error?: string }[] = [];
+  for (const E of flags.ensembles.filter((e) => !(slow || quick) || e <= 25).sort((a, b) => a - b)) {
+    try {
+      const ms = await ensembleStepMs(base, E, quick ? 3 : Math.max(3, Math.round(400 / E)));
+      ensembles.push({ models: E, msPerStep: ms, msPerModelStep: ms / E });
+      console.log(`  ensemble of ${E}: ${ms.toFixed(1)} ms/step = ${(ms / E).toFixed(3)} ms per model-step`);
+    } catch (e) {
+      ensembles.push({ models: E, error: String((e as Error).message).split("\n")[0] });
+      console.log(`  ensemble of ${E}: failed (${(e as Error).message.split("\n")[0]}); larger sizes skipped`);
+      break;
+    }
   }
   report.push({
     backend: name,
