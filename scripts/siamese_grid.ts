@@ -81,16 +81,6 @@ for (const a of flags.arch) {
 }
 const out = flags.out;
 
-if (flags.workers > 1 && !flags.shard) {
-  const args = Deno.args.filter((a, i, all) => !a.startsWith("--workers") && all[i - 1] !== "--workers");
-  await runShardWorkers(import.meta.filename!, args, flags.workers, out);
-  console.log(`summary and figures: ${(await writeFigures(out)).join(", ")}`);
-  Deno.exit(0);
-}
-
-const backend = await initBackend(flags.backend as never);
-console.error(describeBackend(backend));
-
 const quick = flags.quick;
 const pick = <T>(name: string, value: T, quickValue: T): T => (quick && !wasGiven(name) ? quickValue : value);
 const common: Common = {
@@ -135,6 +125,17 @@ const index: RunIndex = {
   runIds: runs.map(runId),
 };
 await writeJsonAtomic(`${out}/${kind}-index.json`, index);
+
+if (flags.workers > 1 && !flags.shard) {
+  const args = Deno.args.filter((a, i, all) => !a.startsWith("--workers") && all[i - 1] !== "--workers");
+  const complete = (await loadResults(out, index.runIds)).length;
+  await runShardWorkers(import.meta.filename!, args, flags.workers, out, runs.length - complete);
+  console.log(`summary and figures: ${(await writeFigures(out)).join(", ")}`);
+  Deno.exit(0);
+}
+
+const backend = await initBackend(flags.backend as never);
+console.error(describeBackend(backend));
 
 const shard: Shard | null = flags.shard ? parseShard(flags.shard) : null;
 const groups = shardGroups(groupRuns(runs, flags["no-ensemble"] ? 1 : flags.ensemble), shard);

@@ -5,7 +5,13 @@
  */
 import { Progress } from "../report/progress.ts";
 
-export async function runShardWorkers(script: string, args: string[], workers: number, outDir: string): Promise<void> {
+export async function runShardWorkers(
+  script: string,
+  args: string[],
+  workers: number,
+  outDir: string,
+  runsToDo: number,
+): Promise<void> {
   await Deno.mkdir(`${outDir}/logs`, { recursive: true });
   const before = await countRuns(outDir);
   const children = Array.from({ length: workers }, (_, i) => {
@@ -24,13 +30,15 @@ export async function runShardWorkers(script: string, args: string[], workers: n
     return child;
   });
   console.error(`started ${workers} shard processes; logs in ${outDir}/logs/`);
-  const bar = new Progress("runs completed", NaN, { unit: "run", logEverySeconds: 60 });
-  const timer = setInterval(async () => {
+  const bar = new Progress("runs completed", runsToDo, { unit: "run", logEverySeconds: 60 });
+  const update = async () => {
     const n = (await countRuns(outDir)) - before;
     if (n > bar.done) bar.tick(n - bar.done);
-  }, 2000);
+  };
+  const timer = setInterval(update, 2000);
   const statuses = await Promise.all(children.map((c) => c.status));
   clearInterval(timer);
+  await update();
   bar.finish();
   const failed = statuses.map((s, i) => [s, i] as const).filter(([s]) => !s.success);
   if (failed.length) {
