@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import wabtInit from "wabt";
+import { wrapWasmKernel } from "./wrap_kernel.ts";
 
 interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -76,19 +77,12 @@ function batchMatMulSimd(
 
 /** Routes wasm BatchMatMul: plain 2-D → XNNPACK (tfjs), batched/transposed → our SIMD kernels. */
 export function registerWasmBatchMatMul(): void {
-  const original = tf.getKernel("BatchMatMul", "wasm");
-  if (!original || (original as { ours?: boolean }).ours) return;
-  tf.unregisterKernel("BatchMatMul", "wasm");
-  tf.registerKernel({
-    ...original,
-    ours: true,
-    kernelFunc: (args) => {
-      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      const plain2d = !transposeA && !transposeB && tf.util.sizeFromShape(a.shape.slice(0, -2)) === 1 &&
-        tf.util.sizeFromShape(b.shape.slice(0, -2)) === 1;
-      const ours = gemm && !plain2d && !(transposeA && transposeB) && a.dtype === "float32" && b.dtype === "float32";
-      return ours ? batchMatMulSimd(gemm!, args as Parameters<typeof batchMatMulSimd>[1]) : original.kernelFunc(args);
-    },
-  } as tf.KernelConfig);
+  wrapWasmKernel("BatchMatMul", (original) => (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const plain2d = !transposeA && !transposeB && tf.util.sizeFromShape(a.shape.slice(0, -2)) === 1 &&
+      tf.util.sizeFromShape(b.shape.slice(0, -2)) === 1;
+    const ours = gemm && !plain2d && !(transposeA && transposeB) && a.dtype === "float32" && b.dtype === "float32";
+    return ours ? batchMatMulSimd(gemm!, args as Parameters<typeof batchMatMulSimd>[1]) : original(args);
+  });
 }

@@ -16,6 +16,7 @@
  *   memory, so the copy costs little, and results equal the cpu backend's by construction.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { wrapWasmKernel } from "./wrap_kernel.ts";
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = tf.NamedAttrMap;
@@ -216,29 +217,9 @@ export function registerWasmTrainingKernels(): void {
       kernelFunc: conv2dBackpropFilter as tf.KernelFunc,
     });
   }
-  const identity = tf.getKernel("Identity", "wasm");
-  if (identity && identity.kernelFunc !== identityShared) {
-    tf.unregisterKernel("Identity", "wasm");
-    tf.registerKernel({ ...identity, kernelFunc: identityShared as tf.KernelFunc });
-  }
-  const backpropInput = tf.getKernel("Conv2DBackpropInput", "wasm");
-  if (backpropInput && !(backpropInput as { stride1?: boolean }).stride1) {
-    tf.unregisterKernel("Conv2DBackpropInput", "wasm");
-    tf.registerKernel(
-      {
-        ...backpropInput,
-        stride1: true,
-        kernelFunc: conv2dBackpropInputStride1(backpropInput.kernelFunc),
-      } as tf.KernelConfig,
-    );
-  }
-  const maxPoolGrad = tf.getKernel("MaxPoolGrad", "wasm");
-  if (maxPoolGrad && !(maxPoolGrad as { shifted?: boolean }).shifted) {
-    tf.unregisterKernel("MaxPoolGrad", "wasm");
-    tf.registerKernel(
-      { ...maxPoolGrad, shifted: true, kernelFunc: maxPoolGradShifted(maxPoolGrad.kernelFunc) } as tf.KernelConfig,
-    );
-  }
+  wrapWasmKernel("Identity", () => identityShared as tf.KernelFunc);
+  wrapWasmKernel("Conv2DBackpropInput", conv2dBackpropInputStride1);
+  wrapWasmKernel("MaxPoolGrad", maxPoolGradShifted);
   for (const name of WASM_VIA_CPU_KERNELS) {
     if (!tf.getKernel(name, "wasm")) {
       tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: viaCpu(name) });

@@ -1,0 +1,15 @@
+/**
+ * Replacing one of tfjs-wasm's kernels by a wrapper around it, once: the wrapper gets the original
+ * kernel function (to fall back to, or to feed adjusted inputs) and keeps its setup function, which
+ * the backend runs at initialisation. Registering must happen before the wasm backend starts.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+const WRAPPED = Symbol("wrapped by lib/tf");
+
+export function wrapWasmKernel(name: string, wrap: (original: tf.KernelFunc) => tf.KernelFunc): void {
+  const original = tf.getKernel(name, "wasm") as (tf.KernelConfig & { [WRAPPED]?: true }) | undefined;
+  if (!original || original[WRAPPED]) return;
+  tf.unregisterKernel(name, "wasm");
+  tf.registerKernel({ ...original, [WRAPPED]: true, kernelFunc: wrap(original.kernelFunc) } as tf.KernelConfig);
+}
