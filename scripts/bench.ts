@@ -1,7 +1,10 @@
 /**
  * bench — how fast training steps are on each backend, written as JSON under results/bench/.
  *
- * Per backend: a 1024² matMul in GFLOP/s; one seed-000 model (k=3 c=16 n=128, batch 1) per step;
+ * The native engine (lib/native, our WebAssembly SIMD kernels, one model at a time): one seed-000
+ * model (k=3 c=16 n=128, batch 1) per step, and the full default grid's projected time from the
+ * per-step time of every grid shape (240 configurations × 5 rounds × 20 epochs × 1000 steps).
+ * Per tfjs backend: a 1024² matMul in GFLOP/s; one seed-000 model (k=3 c=16 n=128, batch 1) per step;
  * ensembles of 5, 25, 100, 400 such models per model-step; and a projected time of the full default
  * grid (240 configurations × 5 rounds × 20 epochs × 1000 steps), from the per-model-step time of
  * every grid shape in ensembles of 25 (all rounds × α of a shape, as the grid runs them).
@@ -9,7 +12,7 @@
  */
 import { describeBackend, initBackend } from "../lib/tf.ts";
 import { cli, commonFlags, flag } from "../lib/cli/args.ts";
-import { ensembleStepMs, matMulGflops, singleStepMs } from "../lib/bench/step_time.ts";
+import { ensembleStepMs, matMulGflops, nativeStepMs, singleStepMs } from "../lib/bench/step_time.ts";
 import { gridRuns, SEED_GRID, shapeKey } from "../lib/siamese/config.ts";
 import type { RunConfig } from "../lib/siamese/config.ts";
 import { writeJsonAtomic } from "../lib/report/atomic.ts";
@@ -20,7 +23,9 @@ const { backend: _b, seed: _s, ...common } = commonFlags("bench");
 const flags = cli(
   {
     ...common,
-    backends: flag.strings(["wasm", "cpu", "webgpu"], "backends to measure", { choices: ["wasm", "cpu", "webgpu"] }),
+    backends: flag.strings(["native", "wasm", "cpu", "webgpu"], "engines to measure: native, or a tfjs backend", {
+      choices: ["native", "wasm", "cpu", "webgpu"],
+    }),
     ensembles: flag.ints([5, 25, 100, 400], "ensemble sizes to time (wasm; other backends stop at 25)"),
     "no-projection": flag.boolean("skip timing every grid shape for the full-grid projection"),
   },
@@ -49,8 +54,53 @@ const base: RunConfig = {
 };
 const STEPS_PER_RUN = 20 * 1000;
 
+/** Per-shape ms per model-step → the full grid (25 runs a shape) in hours, one process and two. */
+function projectGrid(perShape: { shape: string; msPerModelStep: number }[], shapes: number, how: string) {
+  const seconds = perShape.reduce((s, p) => s + (p.msPerModelStep / 1000) * STEPS_PER_RUN * 25, 0) *
+    (shapes / perShape.length);
+  const projection = {
+    runs: shapes * 25,
+    oneProcessHours: seconds / 3600,
+    twoProcessHours: seconds / 3600 / 2,
+    note: `${how}, 20 epochs × 1000 steps per run, evaluation not counted; two processes assume two free cores` +
+      (perShape.length < shapes ? `; extrapolated from ${perShape.length} shapes` : ""),
+    perShape,
+  };
+  console.log(
+    `  full grid projection: ${projection.oneProcessHours.toFixed(2)} h in one process, ${
+      projection.twoProcessHours.toFixed(2)
+    } h on two cores`,
+  );
+  return projection;
+}
+
+const gridShapes = [...new Map(gridRuns(SEED_GRID, { ...base }).map((r) => [shapeKey(r), r])).values()];
+
+async function benchNative() {
+  const info = await initBackend("wasm"); // tfjs draws the initial weights only
+  console.log("native engine (lib/native: WebAssembly SIMD kernels, one model at a time)");
+  const singleMs = await nativeStepMs(base, quick ? 300 : 3000);
+  console.log(`  one model, batch 1: ${singleMs.toFixed(3)} ms/step`);
+  let projection = null;
+  if (!flags["no-projection"]) {
+    const bar = new Progress("  grid shapes", gridShapes.length, { unit: "shape" });
+    const perShape = [];
+    for (const s of quick ? gridShapes.slice(0, 2) : gridShapes) {
+      perShape.push({ shape: shapeKey(s), msPerModelStep: await nativeStepMs(s, 600) });
+      bar.tick();
+    }
+    bar.finish();
+    projection = projectGrid(perShape, gridShapes.length, "one model at a time");
+  }
+  return { backend: "native", environment: environment(info), singleModelMsPerStep: singleMs, projection };
+}
+
 const report: Record<string, unknown>[] = [];
 for (const name of flags.backends) {
+  if (name === "native") {
+    report.push(await benchNative());
+    continue;
+  }
   const info = await initBackend(name as "wasm" | "cpu" | "webgpu").catch((
     e,
   ) => (console.error(`${name}: ${e.message}`), null));
@@ -63,32 +113,14 @@ for (const name of flags.backends) {
   let projection = null;
   if (name === "wasm" && !flags["no-projection"]) {
     // One timing per shape (k, c, n); α and rounds form the ensemble of 25.
-    const shapes = [...new Map(gridRuns(SEED_GRID, { ...base }).map((r) => [shapeKey(r), r])).values()];
-    const bar = new Progress("  grid shapes", shapes.length, { unit: "shape" });
-    let seconds = 0;
+    const bar = new Progress("  grid shapes", gridShapes.length, { unit: "shape" });
     const perShape: { shape: string; msPerModelStep: number }[] = [];
-    for (const s of quick ? shapes.slice(0, 2) : shapes) {
-      const ms = (await ensembleStepMs(s, 25, 3)) / 25;
-      perShape.push({ shape: shapeKey(s), msPerModelStep: ms });
-      seconds += (ms / 1000) * STEPS_PER_RUN * 25;
+    for (const s of quick ? gridShapes.slice(0, 2) : gridShapes) {
+      perShape.push({ shape: shapeKey(s), msPerModelStep: (await ensembleStepMs(s, 25, 3)) / 25 });
       bar.tick();
     }
     bar.finish();
-    const measured = quick ? (seconds / 2) * shapes.length : seconds;
-    projection = {
-      runs: shapes.length * 25,
-      oneProcessHours: measured / 3600,
-      twoProcessHours: measured / 3600 / 2,
-      note:
-        "ensembles of 25 (rounds × α per shape), 20 epochs × 1000 steps per run; two processes assume two free cores" +
-        (quick ? "; --quick extrapolates from 2 shapes" : ""),
-      perShape,
-    };
-    console.log(
-      `  full grid projection: ${projection.oneProcessHours.toFixed(1)} h in one process, ${
-        projection.twoProcessHours.toFixed(1)
-      } h on two cores`,
-    );
+    projection = projectGrid(perShape, gridShapes.length, "ensembles of 25 (rounds × α per shape)");
   }
   // Largest last: an ensemble too big for wasm's 4 GB heap aborts the wasm module, so stop there.
   const ensembles: { models: number; msPerStep?: number; msPerModelStep?: number; error?: string }[] = [];
@@ -117,6 +149,7 @@ const doc = {
   schema: "tsdl-bench/1",
   createdAt: new Date().toISOString(),
   model: "siamese a5 k3 c16 n128, batch 1, Adam",
+  targets: { singleModelMsPerStep: 2.5, msPerModelStep: 0.1, gridMinutes: 45 },
   results: report,
 };
 await writeJsonAtomic(`${flags.out}/bench-${stamp}.json`, doc);

@@ -11,6 +11,9 @@
  *   deno task siamese-grid --study              # the 2×2 study
  *   deno task siamese-grid --shard 0/4          # a quarter of the grid (Slurm array task, …)
  *   deno task siamese-grid --workers 2          # two local shard processes, then the summary
+ *
+ * On a CPU every run trains on the native engine (lib/native: our WebAssembly SIMD kernels), one
+ * process per core; on a real GPU runs of one shape train together as a tfjs ensemble.
  */
 import { describeBackend, initBackend } from "../lib/tf.ts";
 import { cli, commonFlags, flag, positive, wasGiven } from "../lib/cli/args.ts";
@@ -19,6 +22,8 @@ import { type Common, gridRuns, type RunConfig, runId, SEED_GRID, shapeKey, stud
 import { RoundDataCache } from "../lib/siamese/data.ts";
 import { type RunOutcome, trainRun } from "../lib/siamese/run.ts";
 import { trainPairEnsemble } from "../lib/ensemble/train_pair_ensemble.ts";
+import { trainRunNative } from "../lib/native/train_run.ts";
+import { type EngineChoice, ENGINES, resolveEngine } from "../lib/siamese/engine.ts";
 import { groupRuns, shardGroups } from "../lib/siamese/schedule.ts";
 import {
   loadResults,
@@ -61,11 +66,24 @@ const FLAGS = {
   "checkpoint-every": flag.int(5, "epochs between checkpoints of a running model", { check: positive }),
   fresh: flag.boolean("ignore and overwrite earlier results of this grid"),
   shard: flag.string("", "run only shard i/n of the run list (e.g. 0/4); summarise with `deno task report`"),
-  workers: flag.int(1, "local shard processes to run in parallel, then summarise", { check: positive }),
-  ensemble: flag.int(25, "most runs trained together as one ensemble computation (same shape; rounds × α)", {
+  engine: flag.string(
+    "auto",
+    "native (own WebAssembly SIMD kernels, CPU) or tfjs; auto = tfjs on WebGPU, else native",
+    {
+      choices: ENGINES,
+    },
+  ),
+  workers: flag.int(
+    0,
+    "local shard processes to run in parallel, then summarise (0 = one per core on the native engine, else 1)",
+    {
+      check: (v) => v >= 0 || "must be ≥ 0",
+    },
+  ),
+  ensemble: flag.int(25, "tfjs engine: most runs trained together as one ensemble (same shape; rounds × α)", {
     check: positive,
   }),
-  "no-ensemble": flag.boolean("train runs one by one (the plain path, for comparison)"),
+  "no-ensemble": flag.boolean("tfjs engine: train runs one by one (the plain path, for comparison)"),
 };
 
 const flags = cli(
@@ -126,19 +144,22 @@ const index: RunIndex = {
 };
 await writeJsonAtomic(`${out}/${kind}-index.json`, index);
 
-if (flags.workers > 1 && !flags.shard) {
+const backend = await initBackend(flags.backend as never);
+const engine = resolveEngine(flags.engine as EngineChoice, backend);
+console.error(`${describeBackend(backend)}; engine ${engine}`);
+
+const workers = flags.workers || (engine === "native" && !flags.shard ? navigator.hardwareConcurrency : 1);
+if (workers > 1 && !flags.shard) {
   const args = Deno.args.filter((a, i, all) => !a.startsWith("--workers") && all[i - 1] !== "--workers");
   const complete = (await loadResults(out, index.runIds)).length;
-  await runShardWorkers(import.meta.filename!, args, flags.workers, out, runs.length - complete);
+  await runShardWorkers(import.meta.filename!, args, workers, out, runs.length - complete);
   console.log(`summary and figures: ${(await writeFigures(out)).join(", ")}`);
   Deno.exit(0);
 }
 
-const backend = await initBackend(flags.backend as never);
-console.error(describeBackend(backend));
-
 const shard: Shard | null = flags.shard ? parseShard(flags.shard) : null;
-const groups = shardGroups(groupRuns(runs, flags["no-ensemble"] ? 1 : flags.ensemble), shard);
+const groupSize = engine === "native" || flags["no-ensemble"] ? 1 : flags.ensemble;
+const groups = shardGroups(groupRuns(runs, groupSize), shard);
 const mine = groups.flatMap((g) => g.runs);
 if (flags.fresh) {
   for (const cfg of mine) {
@@ -153,8 +174,8 @@ const todo = groups.map((g) => ({ ...g, runs: g.runs.filter((cfg) => !done.has(r
 const todoRuns = todo.reduce((n, g) => n + g.runs.length, 0);
 console.error(
   `${kind}: ${runs.length} runs${shard ? `, shard ${shard.index}/${shard.count}: ${mine.length}` : ""}; ` +
-    `${done.size} already complete, ${todoRuns} to run in ${todo.length} ${
-      flags["no-ensemble"] ? "processes of one" : "ensembles"
+    `${done.size} already complete, ${todoRuns} to run ${
+      groupSize === 1 ? "one by one" : `in ${todo.length} ensembles`
     } → ${out}/runs/`,
 );
 
@@ -171,7 +192,9 @@ for (const group of todo) {
     ? `  ${runId(group.runs[0]).replace(/-[0-9a-f]{8}$/, "")}`
     : `  ${group.runs.length} × ${shapeKey(group.runs[0])}`;
   const opts = { checkpointPath: checkpointPath(group.id), checkpointEvery: flags["checkpoint-every"], label };
-  const outcomes = group.runs.length === 1
+  const outcomes = engine === "native"
+    ? [await trainRunNative(group.runs[0], { train: data[0].train.set, test: data[0].test.set }, opts)]
+    : group.runs.length === 1
     ? [await trainRun(group.runs[0], data[0], opts)]
     : await trainPairEnsemble(group.runs, data, opts);
   for (const [i, cfg] of group.runs.entries()) {
@@ -216,6 +239,7 @@ async function saveRun(cfg: RunConfig, outcome: RunOutcome, ensembleSize: number
     parameters: outcome.parameters,
     stopped: outcome.stopped,
     ensembleSize,
+    engine,
   };
   const result: SiameseResult = makeResult({
     experiment: "siamese-grid",
@@ -229,6 +253,9 @@ async function saveRun(cfg: RunConfig, outcome: RunOutcome, ensembleSize: number
       "test loss accumulated over the whole test set with the run's own α (the seed overwrote it per batch and used α=0.5)",
       "BCE computed on the combiner's logit (stable form of Sigmoid + BCELoss)",
       "runs differing only in α/aux share initial weights, data order and dropout masks (common random numbers)",
+      ...(engine === "native"
+        ? ["trained on the native engine (lib/native, WebAssembly SIMD); tfjs only drew the initial weights"]
+        : []),
       ...(ensembleSize > 1
         ? [
           `trained in an ensemble of ${ensembleSize} (same numbers as alone up to float rounding); seconds = ensemble time / size`,

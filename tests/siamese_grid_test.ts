@@ -109,35 +109,48 @@ Deno.test("shards merged equal the unsharded summary", async () => {
   assert.deepEqual(strip(summarize([...b.values()])), strip(summarize([...a.values()])));
 });
 
-Deno.test("a run killed mid-way resumes from its checkpoint to the same results, nothing duplicated", async () => {
-  const clean = await Deno.makeTempDir(), killed = await Deno.makeTempDir();
-  await grid(clean);
-  const child = new Deno.Command(deno, {
-    args: ["run", "-A", "scripts/siamese_grid.ts", ...tiny, "--out", killed],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  // Wait for a checkpoint of the first run (epoch ≥ 1 of 4), then kill without warning.
-  for (let i = 0; i < 600; i++) {
-    const has = await Array.fromAsync(Deno.readDir(`${killed}/checkpoints`)).then((e) => e.length > 0).catch(() =>
-      false
-    );
-    if (has) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill("SIGKILL");
-  await child.status;
-  await grid(killed);
-  const [a, b] = [await runsIn(clean), await runsIn(killed)];
-  assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
-  for (const [name, r] of a) {
-    assert.deepEqual(
-      b.get(name)!.history.map(({ seconds: _, ...h }) => h),
-      r.history.map(({ seconds: _, ...h }) => h),
-    );
-  }
-  const leftovers = await Array.fromAsync(Deno.readDir(`${killed}/checkpoints`));
-  assert.deepEqual(leftovers, [], "checkpoints are removed once a run completes");
-  const tmp = (await Array.fromAsync(Deno.readDir(`${killed}/runs`))).filter((e) => e.name.includes(".tmp-"));
-  assert.deepEqual(tmp, []);
-});
+for (
+  const [engine, extra] of [
+    // The native engine is fast: a run long enough to be killed after a checkpoint.
+    ["native", ["--engine", "native", "--pairs", "1000", "--epochs", "12"]],
+    ["tfjs", ["--engine", "tfjs"]],
+  ] as const
+) {
+  Deno.test(`${engine}: a run killed mid-way resumes from its checkpoint to the same results, nothing duplicated`, async () => {
+    const args = [...extra, "--workers", "1"];
+    const clean = await Deno.makeTempDir(), killed = await Deno.makeTempDir();
+    await grid(clean, args);
+    const child = new Deno.Command(deno, {
+      args: ["run", "-A", "scripts/siamese_grid.ts", ...tiny, "--out", killed, ...args],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    // Wait for a checkpoint of the first run, then kill without warning.
+    let caught = false;
+    for (let i = 0; i < 1200 && !caught; i++) {
+      caught = await Array.fromAsync(Deno.readDir(`${killed}/checkpoints`)).then((e) =>
+        e.some((f) => f.name.endsWith(".safetensors"))
+      ).catch(() => false);
+      if (!caught) await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill("SIGKILL");
+    await child.status;
+    assert.ok(caught, "the run finished before a checkpoint was seen: lengthen it");
+    const before = await runsIn(killed).catch(() => new Map());
+    assert.ok(before.size < (await runsIn(clean)).size, "killed before the grid finished");
+    await grid(killed, args);
+    const [a, b] = [await runsIn(clean), await runsIn(killed)];
+    assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
+    for (const [name, r] of a) {
+      assert.equal(r.final.engine, engine);
+      assert.deepEqual(
+        b.get(name)!.history.map(({ seconds: _, ...h }) => h),
+        r.history.map(({ seconds: _, ...h }) => h),
+      );
+    }
+    const leftovers = await Array.fromAsync(Deno.readDir(`${killed}/checkpoints`));
+    assert.deepEqual(leftovers, [], "checkpoints are removed once a run completes");
+    const tmp = (await Array.fromAsync(Deno.readDir(`${killed}/runs`))).filter((e) => e.name.includes(".tmp-"));
+    assert.deepEqual(tmp, []);
+  });
+}

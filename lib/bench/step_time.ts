@@ -10,6 +10,11 @@ import { buildModel } from "../siamese/run.ts";
 import { pairLoss } from "../models/pair_objective.ts";
 import { bceWithLogitsElementwise } from "../train/losses.ts";
 import type { RunConfig } from "../siamese/config.ts";
+import { adamStep, Engine } from "../native/engine.ts";
+import { NativePairModel } from "../native/pair_model.ts";
+import { lossWeights } from "../native/train_run.ts";
+import type { PairSet } from "../data/pairs.ts";
+import { Rng } from "../random/rng.ts";
 
 async function timeIt(step: () => void, warmup: number, steps: number, sync: () => Promise<unknown>): Promise<number> {
   for (let i = 0; i < warmup; i++) step();
@@ -91,4 +96,37 @@ export async function ensembleStepMs(cfg: RunConfig, models: number, steps: numb
   model.dispose();
   tf.dispose([x, t]);
   return ms;
+}
+
+/**
+ * Milliseconds per training step (forward, backward, Adam) of one model on the native engine, at
+ * batch size cfg.batchSize, cycling through `pairs` random pairs.
+ */
+export async function nativeStepMs(cfg: RunConfig, steps: number, pairs = 1000): Promise<number> {
+  const engine = await Engine.create();
+  const { model } = buildModel(cfg);
+  const native = new NativePairModel(engine, model, 14, cfg.batchSize);
+  const n = model.parameterCount();
+  model.dispose();
+  const adam = { p: native.params, g: native.grads, m: engine.arena.floats(n), v: engine.arena.floats(n) };
+  const rng = new Rng("bench");
+  const set: PairSet = {
+    imagesNHWC: Float32Array.from({ length: pairs * 392 }, () => rng.int(256)),
+    target: Uint8Array.from({ length: pairs }, () => rng.int(2)),
+    classes: Uint8Array.from({ length: 2 * pairs }, () => rng.int(10)),
+    n: pairs,
+    size: 14,
+  };
+  const w = lossWeights(cfg), b = cfg.batchSize, rows = new Int32Array(b);
+  let t = 0;
+  return await timeIt(
+    () => {
+      for (let i = 0; i < b; i++) rows[i] = (t * b + i) % pairs;
+      native.trainStep(set, rows, w);
+      adamStep(engine, adam, ++t, cfg.lr);
+    },
+    Math.min(200, steps),
+    steps,
+    () => Promise.resolve(),
+  );
 }

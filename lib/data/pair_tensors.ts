@@ -17,7 +17,8 @@ export class PairTensors {
   readonly classes: tf.Tensor2D;
   readonly n: number;
 
-  constructor(set: PairSet) {
+  /** `set` stays reachable for code that reads the pairs directly (the native engine). */
+  constructor(readonly set: PairSet) {
     this.n = set.n;
     this.x = tf.tensor4d(set.imagesNHWC, [set.n, set.size, set.size, 2]);
     this.target = tf.tensor2d(Float32Array.from(set.target), [set.n, 1]);

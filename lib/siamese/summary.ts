@@ -19,6 +19,8 @@ export interface RunFinal {
   stopped: string | null;
   /** Models trained together in one ensemble computation (1 = alone). */
   ensembleSize: number;
+  /** What trained it: the native engine or tfjs (absent in results written before the native engine). */
+  engine?: "native" | "tfjs";
 }
 
 export type SiameseResult = RunResult<RunConfig, EpochRow, RunFinal>;

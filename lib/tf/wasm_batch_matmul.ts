@@ -4,26 +4,19 @@
  *
  * tfjs-wasm 4.22 sends only the plain 2-D product (one batch, no transposes) to XNNPACK; batched or
  * transposed products take a scalar loop at ≈0.5 GFLOP/s here — and every dense layer's backward
- * pass is transposed, every ensemble layer batched. `gemm.wat` holds two small SIMD kernels
+ * pass is transposed, every ensemble layer batched. `lib/wasm/gemm.wat` holds two small SIMD kernels
  * (A·B with A optionally transposed, and A·Bᵀ) that run in place on the tfjs heap: our module
  * imports the very WebAssembly.Memory tfjs allocates tensors in, so nothing is copied. Only Aᵀ·Bᵀ
  * (which no gradient produces) and non-float products still go to tfjs' own kernel.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import wabtInit from "wabt";
 import { wrapWasmKernel } from "./wrap_kernel.ts";
+import { type Gemm, instantiateWat } from "../wasm/instantiate_wat.ts";
 
 interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
   wasm: { asm: { memory: WebAssembly.Memory } };
-}
-
-interface Gemm {
-  /** C = A·B, A(i,k) at a + 4·(i·sai + k·sak). */
-  gemm_nb(a: number, sai: number, sak: number, b: number, c: number, M: number, K: number, N: number): void;
-  /** C = A·Bᵀ, B stored [N×K]. */
-  gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number): void;
 }
 
 let gemm: Gemm | null = null;
@@ -34,13 +27,7 @@ export async function enableWasmGemm(backend: tf.KernelBackend): Promise<void> {
   const memory = (backend as WasmBackend).wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return; // an unexpected tfjs build: keep its own kernel
   if (gemm && gemmMemory === memory) return;
-  const wabt = await wabtInit();
-  const source = await Deno.readTextFile(new URL("./gemm.wat", import.meta.url));
-  const module = wabt.parseWat("gemm.wat", source, { simd: true });
-  const { buffer } = module.toBinary({});
-  module.destroy();
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(buffer)), { env: { memory } });
-  gemm = instance.exports as unknown as Gemm;
+  gemm = await instantiateWat<Gemm>("gemm.wat", memory);
   gemmMemory = memory;
 }
 

@@ -1,0 +1,72 @@
+/**
+ * 2-D convolution on NHWC rows as im2col + one matrix product (filter [kh, kw, in, out] is already
+ * the [kh·kw·in, out] matrix): y = patches·W + b. Backward: dW = patchesᵀ·dy, db = Σ dy,
+ * dpatches = dy·Wᵀ scattered back onto the input (col2im).
+ */
+import type { FloatBuffer } from "../wasm/arena.ts";
+import type { Engine } from "./engine.ts";
+import { type NativeLayer, type ParameterSlots } from "./layer.ts";
+
+export interface ConvGeometry {
+  inShape: [number, number, number];
+  outChannels: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+}
+
+export class NativeConv2d implements NativeLayer {
+  readonly outShape: number[];
+  readonly weight;
+  readonly bias;
+  /** Patch length kh·kw·in. */
+  readonly #P: number;
+  /** Output pixels per row. */
+  readonly #pixels: number;
+  readonly #patches: FloatBuffer;
+  readonly #dPatches: FloatBuffer;
+  readonly #y: FloatBuffer;
+  readonly #dx: FloatBuffer;
+
+  constructor(readonly engine: Engine, readonly g: ConvGeometry, slots: ParameterSlots, maxRows: number) {
+    const [h, w, c] = g.inShape;
+    const oh = Math.floor((h + 2 * g.padding - g.kernel) / g.stride) + 1;
+    const ow = Math.floor((w + 2 * g.padding - g.kernel) / g.stride) + 1;
+    if (oh < 1 || ow < 1) throw new Error(`conv ${g.kernel}×${g.kernel} leaves no pixels of a ${h}×${w} input`);
+    this.outShape = [oh, ow, g.outChannels];
+    this.#P = g.kernel * g.kernel * c;
+    this.#pixels = oh * ow;
+    this.weight = slots.take(this.#P * g.outChannels);
+    this.bias = slots.take(g.outChannels);
+    this.#patches = engine.arena.floats(maxRows * this.#pixels * this.#P);
+    this.#dPatches = engine.arena.floats(maxRows * this.#pixels * this.#P);
+    this.#y = engine.arena.floats(maxRows * this.#pixels * g.outChannels);
+    this.#dx = engine.arena.floats(maxRows * h * w * c);
+  }
+
+  forward(x: FloatBuffer, rows: number): FloatBuffer {
+    this.#im2col(x, this.#patches, rows, false);
+    const R = rows * this.#pixels, N = this.g.outChannels;
+    this.engine.matMul(this.#patches, this.weight.value, this.#y, R, this.#P, N);
+    this.engine.pointwise.add_bias(this.#y.ptr, this.bias.value.ptr, R, N);
+    return this.#y;
+  }
+
+  backward(dy: FloatBuffer, rows: number, inputGrad: boolean): FloatBuffer | null {
+    const R = rows * this.#pixels, N = this.g.outChannels;
+    this.engine.matMulTransposeA(this.#patches, dy, this.weight.grad, R, this.#P, N);
+    this.engine.pointwise.column_sums(dy.ptr, this.bias.grad.ptr, R, N);
+    if (!inputGrad) return null;
+    this.engine.matMulTransposeB(dy, this.weight.value, this.#dPatches, R, this.#P, N);
+    this.#dx.f.fill(0, 0, rows * this.g.inShape[0] * this.g.inShape[1] * this.g.inShape[2]);
+    this.#im2col(this.#dx, this.#dPatches, rows, true);
+    return this.#dx;
+  }
+
+  /** patches[(r, oy, ox), (ky, kx, c)] = image[r, oy·s+ky−p, ox·s+kx−p, c] (0 outside); or its adjoint. */
+  #im2col(image: FloatBuffer, patches: FloatBuffer, rows: number, adjoint: boolean): void {
+    const [h, w, c] = this.g.inShape, [oh, ow] = this.outShape;
+    const { kernel: k, stride: s, padding: p } = this.g;
+    this.engine.im2col.im2col(image.ptr, patches.ptr, rows, h, w, c, k, s, p, oh, ow, adjoint ? 1 : 0);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The native engine: our own WebAssembly SIMD kernels (lib/wasm) on an Arena of our own, driven
+ * directly from TypeScript. For models of a few hundred thousand parameters at batch 1 a tensor
+ * library spends nearly all its time in per-operation bookkeeping (hundreds of kernels a step); here
+ * a training step is a few dozen kernel calls on preallocated buffers and one fused Adam pass.
+ */
+import { Arena, type FloatBuffer } from "../wasm/arena.ts";
+import { type Gemm, instantiateWat } from "../wasm/instantiate_wat.ts";
+
+interface AdamKernel {
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    b1: number,
+    oneMinusB1: number,
+    b2: number,
+    oneMinusB2: number,
+    vScale: number,
+    eps: number,
+    stepSize: number,
+  ): void;
+}
+
+/** lib/wasm/pointwise.wat (pointers in bytes, counts in elements). */
+export interface PointwiseKernels {
+  leaky_relu(x: number, y: number, n: number, slope: number): void;
+  leaky_relu_backward(x: number, dy: number, dx: number, n: number, slope: number): void;
+  multiply(x: number, m: number, y: number, n: number): void;
+  max_pool(x: number, y: number, arg: number, rows: number, h: number, w: number, c: number, k: number): void;
+  /** max_pool for c a multiple of 4. */
+  max_pool4(x: number, y: number, arg: number, rows: number, h: number, w: number, c: number, k: number): void;
+  add_bias(y: number, b: number, rows: number, n: number): void;
+  column_sums(dy: number, db: number, rows: number, n: number): void;
+}
+
+/** lib/wasm/im2col.wat. */
+export interface Im2colKernel {
+  im2col(
+    image: number,
+    patches: number,
+    rows: number,
+    h: number,
+    w: number,
+    c: number,
+    k: number,
+    stride: number,
+    padding: number,
+    oh: number,
+    ow: number,
+    adjoint: number,
+  ): void;
+}
+
+export class Engine {
+  private constructor(
+    readonly arena: Arena,
+    readonly gemm: Gemm,
+    readonly adamKernel: AdamKernel,
+    readonly pointwise: PointwiseKernels,
+    readonly im2col: Im2colKernel,
+  ) {}
+
+  static async create(): Promise<Engine> {
+    const arena = new Arena();
+    const [gemm, adam, pointwise, im2col] = await Promise.all([
+      instantiateWat<Gemm>("gemm.wat", arena.memory),
+      instantiateWat<AdamKernel>("adam.wat", arena.memory),
+      instantiateWat<PointwiseKernels>("pointwise.wat", arena.memory),
+      instantiateWat<Im2colKernel>("im2col.wat", arena.memory),
+    ]);
+    return new Engine(arena, gemm, adam, pointwise, im2col);
+  }
+
+  /** y[M×N] = x[M×K]·W[K×N]. */
+  matMul(x: FloatBuffer, w: FloatBuffer, y: FloatBuffer, M: number, K: number, N: number): void {
+    this.gemm.gemm_nb(x.ptr, K, 1, w.ptr, y.ptr, M, K, N);
+  }
+
+  /** dW[K×N] = xᵀ·dy with x[M×K], dy[M×N]. */
+  matMulTransposeA(x: FloatBuffer, dy: FloatBuffer, dw: FloatBuffer, M: number, K: number, N: number): void {
+    this.gemm.gemm_nb(x.ptr, 1, K, dy.ptr, dw.ptr, K, M, N);
+  }
+
+  /** dx[M×K] = dy[M×N]·Wᵀ with W[K×N]. */
+  matMulTransposeB(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, M: number, K: number, N: number): void {
+    this.gemm.gemm_nt(dy.ptr, w.ptr, dx.ptr, M, N, K);
+  }
+}
+
+/** Adam on flat buffers (p, g, m, v of equal, 4-padded length); see lib/wasm/adam.wat. */
+export function adamStep(
+  engine: Engine,
+  bufs: { p: FloatBuffer; g: FloatBuffer; m: FloatBuffer; v: FloatBuffer },
+  t: number,
+  lr: number,
+  opts: { beta1?: number; beta2?: number; eps?: number } = {},
+): void {
+  const b1 = opts.beta1 ?? 0.9, b2 = opts.beta2 ?? 0.999, eps = opts.eps ?? 1e-8;
+  const n = Math.ceil(bufs.p.length / 4) * 4;
+  engine.adamKernel.adam(
+    bufs.p.ptr,
+    bufs.g.ptr,
+    bufs.m.ptr,
+    bufs.v.ptr,
+    n,
+    b1,
+    1 - b1,
+    b2,
+    1 - b2,
+    1 / (1 - b2 ** t),
+    eps,
+    lr / (1 - b1 ** t),
+  );
+}

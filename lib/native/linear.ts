@@ -1,0 +1,43 @@
+/** y = x·W + b, W [in, out] as lib/nn's Linear; backward dW = xᵀ·dy, db = Σ_rows dy, dx = dy·Wᵀ. */
+import type { FloatBuffer } from "../wasm/arena.ts";
+import type { Engine } from "./engine.ts";
+import { type NativeLayer, type ParameterSlots } from "./layer.ts";
+
+export class NativeLinear implements NativeLayer {
+  readonly outShape: number[];
+  readonly weight;
+  readonly bias;
+  readonly #y: FloatBuffer;
+  readonly #dx: FloatBuffer;
+  #x: FloatBuffer | null = null;
+
+  constructor(
+    readonly engine: Engine,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    slots: ParameterSlots,
+    maxRows: number,
+  ) {
+    this.outShape = [outFeatures];
+    this.weight = slots.take(inFeatures * outFeatures);
+    this.bias = slots.take(outFeatures);
+    this.#y = engine.arena.floats(maxRows * outFeatures);
+    this.#dx = engine.arena.floats(maxRows * inFeatures);
+  }
+
+  forward(x: FloatBuffer, rows: number): FloatBuffer {
+    this.#x = x;
+    this.engine.matMul(x, this.weight.value, this.#y, rows, this.inFeatures, this.outFeatures);
+    this.engine.pointwise.add_bias(this.#y.ptr, this.bias.value.ptr, rows, this.outFeatures);
+    return this.#y;
+  }
+
+  backward(dy: FloatBuffer, rows: number, inputGrad: boolean): FloatBuffer | null {
+    const { inFeatures: K, outFeatures: N } = this;
+    this.engine.matMulTransposeA(this.#x!, dy, this.weight.grad, rows, K, N);
+    this.engine.pointwise.column_sums(dy.ptr, this.bias.grad.ptr, rows, N);
+    if (!inputGrad) return null;
+    this.engine.matMulTransposeB(dy, this.weight.value, this.#dx, rows, K, N);
+    return this.#dx;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * A run on the native engine is the run tfjs trains: same initial weights, data order, minibatches,
+ * dropout masks (on), loss and Adam, so the per-epoch history agrees to float tolerance — for one
+ * trunk, two trunks, the MLP, and minibatches with a short last batch. Plus: same seed → identical
+ * numbers, and a run interrupted after a checkpoint resumes to the same history.
+ */
+import assert from "node:assert/strict";
+import { initBackend } from "../lib/tf.ts";
+import { trainRun } from "../lib/siamese/run.ts";
+import { trainRunNative } from "../lib/native/train_run.ts";
+import { RoundDataCache } from "../lib/siamese/data.ts";
+import type { RunConfig } from "../lib/siamese/config.ts";
+import type { EpochRow } from "../lib/train/loop.ts";
+
+await initBackend("wasm");
+const cache = new RoundDataCache();
+const base: RunConfig = {
+  model: "siamese",
+  architecture: 5,
+  k: 3,
+  channels: 4,
+  hidden: 16,
+  weightSharing: true,
+  aux: true,
+  alpha: 0.5,
+  round: 0,
+  epochs: 3,
+  batchSize: 1,
+  lr: 1e-3,
+  gamma: 0.9,
+  dropout: 0.2,
+  nPairs: 60,
+  normalize: false,
+  seed: 11,
+};
+const silent = (path: string) => ({ checkpointPath: path, checkpointEvery: 100, label: "t", silent: true });
+const withoutSeconds = (h: EpochRow[]) => h.map(({ seconds: _, ...row }) => row);
+
+Deno.test("native run ≡ tfjs run: histories agree (dropout on; one trunk, two trunks, MLP; batch 1 and 7)", async () => {
+  const dir = await Deno.makeTempDir();
+  for (
+    const cfg of [
+      base,
+      { ...base, weightSharing: false, batchSize: 7, alpha: 0.25 },
+      { ...base, architecture: 2, round: 1 },
+      { ...base, model: "mlp", k: 0, channels: 0, hidden: 32, aux: false, alpha: 1, batchSize: 7 },
+    ] satisfies RunConfig[]
+  ) {
+    const data = await cache.get(cfg.seed, cfg.round, cfg.nPairs, cfg.normalize);
+    const tfjs = await trainRun(cfg, data, silent(`${dir}/a.safetensors`));
+    const native = await trainRunNative(
+      cfg,
+      { train: data.train.set, test: data.test.set },
+      silent(`${dir}/b.safetensors`),
+    );
+    const label = `${cfg.model} arch ${cfg.architecture} ws=${cfg.weightSharing} batch ${cfg.batchSize}`;
+    assert.equal(native.parameters, tfjs.parameters, label);
+    assert.equal(native.history.length, cfg.epochs);
+    for (const [e, h] of tfjs.history.entries()) {
+      const n = native.history[e];
+      for (const key of ["trainLoss", "testLoss"] as const) {
+        assert.ok(
+          Math.abs(n[key]! - h[key]!) <= 1e-4 * Math.max(1, Math.abs(h[key]!)),
+          `${label} ${key}: ${n[key]} vs ${h[key]}`,
+        );
+      }
+      assert.ok(Math.abs(n.trainAccuracy - h.trainAccuracy) <= 1 / cfg.nPairs + 1e-9, `${label} train accuracy`);
+      assert.ok(Math.abs(n.testAccuracy! - h.testAccuracy!) <= 1 / cfg.nPairs + 1e-9, `${label} test accuracy`);
+      assert.equal(n.lr, h.lr);
+    }
+  }
+});
+
+Deno.test("native: same seed → identical histories; a resumed run continues bit-exactly", async () => {
+  const dir = await Deno.makeTempDir();
+  const cfg = { ...base, epochs: 4 };
+  const data = await cache.get(cfg.seed, cfg.round, cfg.nPairs, cfg.normalize);
+  const sets = { train: data.train.set, test: data.test.set };
+  const a = await trainRunNative(cfg, sets, silent(`${dir}/a.safetensors`));
+  const b = await trainRunNative(cfg, sets, silent(`${dir}/b.safetensors`));
+  assert.deepEqual(withoutSeconds(b.history), withoutSeconds(a.history));
+  // Two epochs with a checkpoint after each, then a fresh process-like start from that file.
+  const path = `${dir}/resume.safetensors`;
+  const first = await trainRunNative({ ...cfg, epochs: 2 }, sets, { ...silent(path), checkpointEvery: 1 });
+  assert.equal(first.history.length, 2);
+  const resumed = await trainRunNative(cfg, sets, { ...silent(path), checkpointEvery: 1 });
+  assert.deepEqual(withoutSeconds(resumed.history), withoutSeconds(a.history));
+});

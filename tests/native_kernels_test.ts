@@ -1,0 +1,142 @@
+/**
+ * The native engine's WebAssembly kernels against plain TypeScript references, on sizes that hit
+ * every blocked path and remainder (rows mod 4 and 2, columns mod 16 and 8, inner size mod 4).
+ */
+import assert from "node:assert/strict";
+import { adamStep, Engine } from "../lib/native/engine.ts";
+import type { FloatBuffer } from "../lib/wasm/arena.ts";
+import { Rng } from "../lib/random/rng.ts";
+import { assertScaledClose } from "./_helpers/numeric.ts";
+
+const engine = await Engine.create();
+const rng = new Rng("native-kernels");
+
+function random(n: number): FloatBuffer {
+  const b = engine.arena.floats(n);
+  for (let i = 0; i < n; i++) b.f[i] = rng.uniform(-1, 1);
+  return b;
+}
+
+/** C[M×N] = Σ_k A(i,k)·B(k,j) with A(i,k) = a[i·sai + k·sak] and B(k,j) = b[k·sbk + j·sbj]. */
+function reference(
+  a: Float32Array,
+  sai: number,
+  sak: number,
+  b: Float32Array,
+  sbk: number,
+  sbj: number,
+  M: number,
+  K: number,
+  N: number,
+) {
+  const c = new Float64Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[i * sai + k * sak] * b[k * sbk + j * sbj];
+      c[i * N + j] = s;
+    }
+  }
+  return c;
+}
+
+Deno.test("matrix products (A·B, Aᵀ·B, A·Bᵀ) match a plain triple loop on every remainder path", () => {
+  for (const M of [1, 2, 3, 4, 5, 7, 9]) {
+    for (const N of [1, 3, 8, 15, 16, 17, 33]) {
+      for (const K of [1, 3, 4, 5, 17]) {
+        const a = random(M * K), b = random(K * N), c = engine.arena.floats(M * N);
+        engine.matMul(a, b, c, M, K, N);
+        assertScaledClose(c.f, reference(a.f, K, 1, b.f, N, 1, M, K, N), 1e-6, `A·B ${M}×${K}×${N}`);
+        // Aᵀ·B: x [K×M] is the stored matrix, the product is [M×N] = xᵀ·b.
+        engine.matMulTransposeA(a, b, c, K, M, N);
+        assertScaledClose(c.f, reference(a.f, 1, M, b.f, N, 1, M, K, N), 1e-6, `Aᵀ·B ${M}×${K}×${N}`);
+        // A·Bᵀ: dy [M×N]·W[K×N]ᵀ → [M×K].
+        const dy = random(M * N), out = engine.arena.floats(M * K);
+        engine.matMulTransposeB(dy, b, out, M, K, N);
+        assertScaledClose(out.f, reference(dy.f, N, 1, b.f, 1, N, M, N, K), 1e-6, `A·Bᵀ ${M}×${N}×${K}`);
+      }
+    }
+  }
+});
+
+Deno.test("im2col and col2im are adjoint: ⟨im2col(x), P⟩ = ⟨x, col2im(P)⟩, with padding and stride", () => {
+  for (const [h, c, k, s, p] of [[6, 1, 3, 1, 0], [7, 3, 3, 2, 1], [5, 4, 2, 1, 1], [9, 6, 5, 2, 2]]) {
+    const rows = 2, oh = Math.floor((h + 2 * p - k) / s) + 1, patch = k * k * c;
+    const x = random(rows * h * h * c), P = random(rows * oh * oh * patch);
+    const cols = engine.arena.floats(rows * oh * oh * patch), back = engine.arena.floats(rows * h * h * c);
+    engine.im2col.im2col(x.ptr, cols.ptr, rows, h, h, c, k, s, p, oh, oh, 0);
+    engine.im2col.im2col(back.ptr, P.ptr, rows, h, h, c, k, s, p, oh, oh, 1);
+    let lhs = 0, rhs = 0;
+    for (let i = 0; i < cols.length; i++) lhs += cols.f[i] * P.f[i];
+    for (let i = 0; i < back.length; i++) rhs += x.f[i] * back.f[i];
+    assert.ok(Math.abs(lhs - rhs) <= 1e-5 * Math.abs(lhs), `h${h} c${c} k${k} s${s} p${p}: ${lhs} vs ${rhs}`);
+    // and one entry by hand: patch row 0 starts at (−p, −p), zero when outside
+    const first = p > 0 ? 0 : x.f[0];
+    assert.equal(cols.f[0], first);
+  }
+});
+
+Deno.test("max pooling: values and first-maximum positions, scalar and 4-channel kernels alike", () => {
+  for (const [c, k] of [[3, 2], [4, 2], [8, 3], [5, 3]]) {
+    const rows = 2, h = 7, oh = Math.floor(h / k), n = rows * oh * oh * c;
+    const x = random(rows * h * h * c);
+    x.f[0] = x.f[c]; // a tie inside the first window: the first position must win
+    const y = engine.arena.floats(n), arg = engine.arena.floats(n);
+    const kernel = c % 4 === 0 ? engine.pointwise.max_pool4 : engine.pointwise.max_pool;
+    kernel(x.ptr, y.ptr, arg.ptr, rows, h, h, c, k);
+    let o = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < oh; ox++) {
+          for (let ci = 0; ci < c; ci++, o++) {
+            let best = -Infinity, at = -1;
+            for (let ky = 0; ky < k; ky++) {
+              for (let kx = 0; kx < k; kx++) {
+                const i = ((r * h + oy * k + ky) * h + ox * k + kx) * c + ci;
+                if (x.f[i] > best) (best = x.f[i]), (at = i);
+              }
+            }
+            assert.equal(y.f[o], best);
+            assert.equal(arg.ints[o], at, `c${c} k${k} output ${o}`);
+          }
+        }
+      }
+    }
+  }
+});
+
+Deno.test("leaky ReLU, dropout multiply, bias add and column sums match their definitions", () => {
+  const rows = 3, n = 7, x = random(rows * n), dy = random(rows * n), y = engine.arena.floats(rows * n);
+  const slope = 0.01;
+  engine.pointwise.leaky_relu(x.ptr, y.ptr, rows * n, slope);
+  x.f.forEach((v, i) => assert.equal(y.f[i], v > 0 ? v : Math.fround(Math.fround(slope) * v)));
+  engine.pointwise.leaky_relu_backward(x.ptr, dy.ptr, y.ptr, rows * n, slope);
+  x.f.forEach((v, i) => assert.equal(y.f[i], v > 0 ? dy.f[i] : Math.fround(Math.fround(slope) * dy.f[i])));
+  engine.pointwise.multiply(x.ptr, dy.ptr, y.ptr, rows * n);
+  x.f.forEach((v, i) => assert.equal(y.f[i], Math.fround(v * dy.f[i])));
+  const b = random(n), before = Float32Array.from(x.f);
+  engine.pointwise.add_bias(x.ptr, b.ptr, rows, n);
+  before.forEach((v, i) => assert.equal(x.f[i], Math.fround(v + b.f[i % n])));
+  const sums = engine.arena.floats(n);
+  engine.pointwise.column_sums(dy.ptr, sums.ptr, rows, n);
+  for (let j = 0; j < n; j++) assert.ok(Math.abs(sums.f[j] - (dy.f[j] + dy.f[n + j] + dy.f[2 * n + j])) < 1e-6);
+});
+
+Deno.test("fused Adam equals Algorithm 1 of Kingma & Ba (PyTorch's ε) over several steps", () => {
+  const n = 11, lr = 1e-2, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  const buf = { p: random(n), g: random(n), m: engine.arena.floats(n), v: engine.arena.floats(n) };
+  const p = Float64Array.from(buf.p.f), m = new Float64Array(n), v = new Float64Array(n);
+  for (let t = 1; t <= 5; t++) {
+    for (let i = 0; i < n; i++) buf.g.f[i] = rng.uniform(-1, 1);
+    adamStep(engine, buf, t, lr);
+    for (let i = 0; i < n; i++) {
+      const g = buf.g.f[i];
+      m[i] = b1 * m[i] + (1 - b1) * g;
+      v[i] = b2 * v[i] + (1 - b2) * g * g;
+      p[i] -= lr * (m[i] / (1 - b1 ** t)) / (Math.sqrt(v[i] / (1 - b2 ** t)) + eps);
+    }
+  }
+  assertScaledClose(buf.p.f, p, 1e-6, "parameters");
+  assertScaledClose(buf.m.f, m, 1e-6, "first moments");
+  assertScaledClose(buf.v.f, v, 1e-6, "second moments");
+});
