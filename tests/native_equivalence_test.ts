@@ -11,28 +11,11 @@ import { trainRunNative } from "../lib/native/train_run.ts";
 import { RoundDataCache } from "../lib/siamese/data.ts";
 import type { RunConfig } from "../lib/siamese/config.ts";
 import type { EpochRow } from "../lib/train/loop.ts";
+import { smallRun } from "./_helpers/small_run.ts";
 
 await initBackend("wasm");
 const cache = new RoundDataCache();
-const base: RunConfig = {
-  model: "siamese",
-  architecture: 5,
-  k: 3,
-  channels: 4,
-  hidden: 16,
-  weightSharing: true,
-  aux: true,
-  alpha: 0.5,
-  round: 0,
-  epochs: 3,
-  batchSize: 1,
-  lr: 1e-3,
-  gamma: 0.9,
-  dropout: 0.2,
-  nPairs: 60,
-  normalize: false,
-  seed: 11,
-};
+const base = smallRun();
 const silent = (path: string) => ({ checkpointPath: path, checkpointEvery: 100, label: "t", silent: true });
 const withoutSeconds = (h: EpochRow[]) => h.map(({ seconds: _, ...row }) => row);
 

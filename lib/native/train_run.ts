@@ -15,7 +15,7 @@ import { minibatches } from "../data/batches.ts";
 import { stepLR } from "../train/step_lr.ts";
 import { type EpochRow, formatRow } from "../train/loop.ts";
 import { Progress } from "../report/progress.ts";
-import { writeFileAtomic } from "../report/atomic.ts";
+import { readFileIfExists, writeFileAtomic } from "../report/atomic.ts";
 import { decodeSafetensors, encodeSafetensors } from "../nn/state.ts";
 import type { Rng, RngState } from "../random/rng.ts";
 
@@ -127,13 +127,8 @@ async function saveNativeCheckpoint(path: string, adam: AdamBuffers, meta: Meta)
 }
 
 async function loadNativeCheckpoint(path: string, adam: AdamBuffers, initRng: Rng, order: Rng): Promise<Meta | null> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const bytes = await readFileIfExists(path);
+  if (!bytes) return null;
   const saved = decodeSafetensors(bytes, path);
   if (!saved.metadata.native) {
     throw new Error(`${path} is a tfjs checkpoint; resume with --engine tfjs or delete it to restart the run`);

@@ -43,17 +43,22 @@ export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }
 
-/** Parsed JSON, or null when the file does not exist. A corrupt file is an error naming it. */
-export async function readJsonIfExists<T>(path: string): Promise<T | null> {
-  let text: string;
+/** The file's bytes, or null when it does not exist (a checkpoint not yet written). */
+export async function readFileIfExists(path: string): Promise<Uint8Array | null> {
   try {
-    text = await Deno.readTextFile(path);
+    return await Deno.readFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return null;
     throw e;
   }
+}
+
+/** Parsed JSON, or null when the file does not exist. A corrupt file is an error naming it. */
+export async function readJsonIfExists<T>(path: string): Promise<T | null> {
+  const bytes = await readFileIfExists(path);
+  if (!bytes) return null;
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch {
     throw new Error(`${path} is not valid JSON; delete it (or rerun with --fresh) and rerun`);
   }

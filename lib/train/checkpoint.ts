@@ -7,7 +7,7 @@ import { tf } from "../tf.ts";
 import type { Module } from "../nn/module.ts";
 import { decodeSafetensors, encodeSafetensors, loadStateInto, readState } from "../nn/state.ts";
 import type { Optimizer } from "./optimizer.ts";
-import { writeFileAtomic } from "../report/atomic.ts";
+import { readFileIfExists, writeFileAtomic } from "../report/atomic.ts";
 
 export interface CheckpointMeta {
   epoch: number;
@@ -30,13 +30,8 @@ export async function loadCheckpoint<M extends CheckpointMeta>(
   model: Module,
   optimizer: Optimizer,
 ): Promise<M | null> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const bytes = await readFileIfExists(path);
+  if (!bytes) return null;
   const all = decodeSafetensors(bytes, path);
   const modelPart = { tensors: new Map([...all.tensors].filter(([n]) => !n.startsWith("optimizer."))), metadata: {} };
   const opt = optimizer.state();
