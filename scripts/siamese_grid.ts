@@ -153,7 +153,7 @@ if (workers > 1 && !flags.shard) {
   const args = Deno.args.filter((a, i, all) => !a.startsWith("--workers") && all[i - 1] !== "--workers");
   const complete = (await loadResults(out, index.runIds)).length;
   await runShardWorkers(import.meta.filename!, args, workers, out, runs.length - complete);
-  console.log(`summary and figures: ${(await writeFigures(out)).join(", ")}`);
+  await printSummary();
   Deno.exit(0);
 }
 
@@ -213,6 +213,11 @@ if (shard) {
     `shard ${flags.shard} done; when all shards are, run: deno task report --only siamese-grid --out ${out}`,
   );
 } else {
+  await printSummary();
+}
+
+/** Figures and the ten best configurations (or the study's four cells and the MLP). */
+async function printSummary(): Promise<void> {
   const files = await writeFigures(out);
   const summary = summarize(await loadResults(out, index.runIds)).sort((a, b) =>
     b.testAccuracy.mean - a.testAccuracy.mean
