@@ -75,6 +75,8 @@ function projectGrid(perShape: { shape: string; msPerModelStep: number }[], shap
 }
 
 const gridShapes = [...new Map(gridRuns(SEED_GRID, { ...base }).map((r) => [shapeKey(r), r])).values()];
+/** --quick times 2 shapes and extrapolates. */
+const timedShapes = quick ? gridShapes.slice(0, 2) : gridShapes;
 
 async function benchNative() {
   const info = await initBackend("wasm"); // tfjs draws the initial weights only
@@ -83,9 +85,9 @@ async function benchNative() {
   console.log(`  one model, batch 1: ${singleMs.toFixed(3)} ms/step`);
   let projection = null;
   if (!flags["no-projection"]) {
-    const bar = new Progress("  grid shapes", gridShapes.length, { unit: "shape" });
+    const bar = new Progress("  grid shapes", timedShapes.length, { unit: "shape" });
     const perShape = [];
-    for (const s of quick ? gridShapes.slice(0, 2) : gridShapes) {
+    for (const s of timedShapes) {
       perShape.push({ shape: shapeKey(s), msPerModelStep: await nativeStepMs(s, 600) });
       bar.tick();
     }
@@ -113,9 +115,9 @@ for (const name of flags.backends) {
   let projection = null;
   if (name === "wasm" && !flags["no-projection"]) {
     // One timing per shape (k, c, n); α and rounds form the ensemble of 25.
-    const bar = new Progress("  grid shapes", gridShapes.length, { unit: "shape" });
+    const bar = new Progress("  grid shapes", timedShapes.length, { unit: "shape" });
     const perShape: { shape: string; msPerModelStep: number }[] = [];
-    for (const s of quick ? gridShapes.slice(0, 2) : gridShapes) {
+    for (const s of timedShapes) {
       perShape.push({ shape: shapeKey(s), msPerModelStep: (await ensembleStepMs(s, 25, 3)) / 25 });
       bar.tick();
     }
