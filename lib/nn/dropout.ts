@@ -29,7 +29,6 @@ export function dropoutMask(size: number, p: number, rng: Rng): Float32Array {
 
 /** The first `size` entries of `mask` ← 0 with probability p, else 1/(1−p): one draw per entry, in order. */
 export function fillDropoutMask(mask: Float32Array, size: number, p: number, rng: Rng): Float32Array {
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < size; i++) mask[i] = rng.next() >= p ? keep : 0;
+  rng.fillBernoulli(mask, size, p, 1 / (1 - p));
   return mask;
 }

@@ -260,15 +260,47 @@
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
       (br $rows)))
     (if (i32.lt_u (local.get $i) (local.get $M)) (then
-      (local.set $ap (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $kb))))
-      (local.set $cp (i32.add (local.get $c) (i32.shl (i32.mul (local.get $i) (local.get $N)) (i32.const 2))))
-      (local.set $j (i32.const 0))
-      (block $last_done (loop $last
-        (br_if $last_done (i32.ge_u (local.get $j) (local.get $N)))
-        (f32.store (i32.add (local.get $cp) (i32.shl (local.get $j) (i32.const 2)))
-          (call $dot (local.get $ap) (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $kb))) (local.get $K)))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $last)))))
+      (call $row_nt (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $kb))) (local.get $b)
+        (i32.add (local.get $c) (i32.shl (i32.mul (local.get $i) (local.get $N)) (i32.const 2))) (local.get $K) (local.get $N))))
+  )
+
+  ;; One row of C = A·Bᵀ (A's row at ap, C's row at cp; a matrix-vector product, the last odd row
+  ;; or batch 1): four rows of B at a time against one load of A, then the rest via $dot.
+  (func $row_nt (param $ap i32) (param $b i32) (param $cp i32) (param $K i32) (param $N i32)
+    (local $j i32) (local $off i32) (local $k4b i32) (local $kb i32) (local $bp i32) (local $va v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $kb (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $k4b (i32.shl (i32.and (local.get $K) (i32.const -4)) (i32.const 2)))
+    (block $cols_done (loop $cols
+      (br_if $cols_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)))
+      (local.set $bp (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $kb))))
+      (local.set $s0 (v128.const f32x4 0 0 0 0)) (local.set $s1 (v128.const f32x4 0 0 0 0))
+      (local.set $s2 (v128.const f32x4 0 0 0 0)) (local.set $s3 (v128.const f32x4 0 0 0 0))
+      (local.set $off (i32.const 0))
+      (block $k_done (loop $kl
+        (br_if $k_done (i32.ge_u (local.get $off) (local.get $k4b)))
+        (local.set $va (v128.load (i32.add (local.get $ap) (local.get $off))))
+        (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (local.get $va)
+          (v128.load (i32.add (local.get $bp) (local.get $off))))))
+        (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (local.get $va)
+          (v128.load (i32.add (i32.add (local.get $bp) (local.get $kb)) (local.get $off))))))
+        (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $va)
+          (v128.load (i32.add (i32.add (local.get $bp) (i32.shl (local.get $kb) (i32.const 1))) (local.get $off))))))
+        (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (local.get $va)
+          (v128.load (i32.add (i32.add (local.get $bp) (i32.mul (local.get $kb) (i32.const 3))) (local.get $off))))))
+        (local.set $off (i32.add (local.get $off) (i32.const 16)))
+        (br $kl)))
+      (call $store4 (local.get $cp) (local.get $j) (local.get $ap) (local.get $bp) (local.get $kb)
+        (i32.shr_u (local.get $k4b) (i32.const 2)) (local.get $K)
+        (local.get $s0) (local.get $s1) (local.get $s2) (local.get $s3))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $cols)))
+    (block $rest_done (loop $rest
+      (br_if $rest_done (i32.ge_u (local.get $j) (local.get $N)))
+      (f32.store (i32.add (local.get $cp) (i32.shl (local.get $j) (i32.const 2)))
+        (call $dot (local.get $ap) (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $kb))) (local.get $K)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $rest)))
   )
 
   ;; C row at cp, columns j..j+3 ← four finished dot products (lanes summed, k tail added) of A's
