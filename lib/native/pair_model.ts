@@ -6,7 +6,6 @@
  * Built from an ordinary lib/nn model (its initial weights and its dropout generator), so a native
  * run starts where a tfjs run of the same config starts and draws the same dropout masks.
  */
-import { tf } from "../tf.ts";
 import { PairMLP, type PairModel, SiameseNet } from "../models/siamese.ts";
 import type { PairSet } from "../data/pairs.ts";
 import type { FloatBuffer } from "../wasm/arena.ts";
@@ -75,17 +74,12 @@ export class NativePairModel {
     return [...this.#trunks, this.#combiner].flatMap((s) => s.bindings);
   }
 
-  /** Writes the native parameters back into the tfjs model's variables. */
-  copyToModel(): void {
-    for (const { variable, slot } of this.bindings) variable.assign(tf.tensor(slot.f.slice(), variable.shape));
-  }
-
   /** Forward and backward on `rows` of `set`; gradients land in `grads`. */
   trainStep(set: PairSet, rows: Int32Array, w: LossWeights): StepStats {
     return this.#pass(set, rows, w, true);
   }
 
-  /** Mean loss and accuracy over `set` in eval mode (no dropout), `chunk` pairs at a time. */
+  /** Mean loss and accuracy over `set` in eval mode (no dropout), `maxPairs` pairs at a time. */
   evaluate(set: PairSet, w: LossWeights): { loss: number; accuracy: number } {
     let loss = 0, correct = 0;
     for (let start = 0; start < set.n; start += this.maxPairs) {
@@ -110,7 +104,9 @@ export class NativePairModel {
         ? [this.#trunks[0].forward(this.#inputs[0], 2 * B, training).f]
         : this.#trunks.map((t, i) => t.forward(this.#inputs[i], B, training).f);
       // Digit logits of first and second images: halves of one [2B, 10] output, or one output each.
-      digits = outs.length === 1 ? [outs[0].subarray(0, B * DIGITS), outs[0].subarray(B * DIGITS)] : outs;
+      digits = outs.length === 1
+        ? [outs[0].subarray(0, B * DIGITS), outs[0].subarray(B * DIGITS, 2 * B * DIGITS)]
+        : outs;
       const z = this.#pairFeatures.f;
       for (let b = 0; b < B; b++) {
         z.set(digits[0].subarray(b * DIGITS, (b + 1) * DIGITS), b * 2 * DIGITS);

@@ -5,8 +5,7 @@
  * Checkpoints (parameters, Adam moments, generator states, history) every `checkpointEvery` epochs
  * make an interrupted run resume bit-exactly.
  */
-import { Engine } from "./engine.ts";
-import { adamStep } from "./engine.ts";
+import { adamStep, Engine } from "./engine.ts";
 import { type LossWeights, NativePairModel } from "./pair_model.ts";
 import { buildModel, orderRng, type RunOutcome } from "../siamese/run.ts";
 import type { RunConfig } from "../siamese/config.ts";
@@ -43,11 +42,12 @@ export async function trainRunNative(
   cfg: RunConfig,
   data: { train: PairSet; test: PairSet },
   opts: { checkpointPath: string; checkpointEvery: number; label: string; silent?: boolean },
-): Promise<RunOutcome & { native: NativePairModel }> {
+): Promise<RunOutcome> {
   const engine = await Engine.create();
   const { model, rng: initRng } = buildModel(cfg);
   const native = new NativePairModel(engine, model, data.train.size, Math.max(cfg.batchSize, EVAL_PAIRS));
   const parameters = model.parameterCount();
+  model.dispose(); // its weights now live in the engine; its Dropouts' generator keeps drawing
   const adam = {
     p: native.params,
     g: native.grads,
@@ -109,9 +109,8 @@ export async function trainRunNative(
       });
     }
   }
-  model.dispose();
   const seconds = meta.seconds + (performance.now() - started) / 1000;
-  return { history: meta.history, stopped, seconds, parameters, native };
+  return { history: meta.history, stopped, seconds, parameters };
 }
 
 type AdamBuffers = { p: { f: Float32Array }; m: { f: Float32Array }; v: { f: Float32Array } };
