@@ -2,16 +2,20 @@
  * A run on the native engine is the run tfjs trains: same initial weights, data order, minibatches,
  * dropout masks (on), loss and Adam, so the per-epoch history agrees to float tolerance — for one
  * trunk, two trunks, the MLP, and minibatches with a short last batch. Plus: same seed → identical
- * numbers, and a run interrupted after a checkpoint resumes to the same history.
+ * numbers, a run interrupted after a checkpoint resumes to the same history, and the fused batch-1
+ * step equals gradients followed by the plain Adam pass.
  */
 import assert from "node:assert/strict";
 import { initBackend } from "../lib/tf.ts";
-import { trainRun } from "../lib/siamese/run.ts";
-import { trainRunNative } from "../lib/native/train_run.ts";
+import { buildModel, trainRun } from "../lib/siamese/run.ts";
+import { lossWeights, trainRunNative } from "../lib/native/train_run.ts";
+import { adamScalars, adamStep, Engine } from "../lib/native/engine.ts";
+import { NativePairModel } from "../lib/native/pair_model.ts";
 import { RoundDataCache } from "../lib/siamese/data.ts";
 import type { RunConfig } from "../lib/siamese/config.ts";
 import type { EpochRow } from "../lib/train/loop.ts";
 import { smallRun } from "./_helpers/small_run.ts";
+import { assertScaledClose } from "./_helpers/numeric.ts";
 
 await initBackend("wasm");
 const cache = new RoundDataCache();
@@ -68,4 +72,30 @@ Deno.test("native: same seed → identical histories; a resumed run continues bi
   assert.equal(first.history.length, 2);
   const resumed = await trainRunNative(cfg, sets, { ...silent(path), checkpointEvery: 1 });
   assert.deepEqual(withoutSeconds(resumed.history), withoutSeconds(a.history));
+});
+
+Deno.test("native: the fused batch-1 step (dense weights updated in backward) = gradients, then one flat Adam pass", async () => {
+  const engine = await Engine.create();
+  for (
+    const cfg of [
+      base,
+      { ...base, weightSharing: false },
+      { ...base, model: "mlp", k: 0, channels: 0, hidden: 32, aux: false, alpha: 1 },
+    ] satisfies RunConfig[]
+  ) {
+    const data = await cache.get(cfg.seed, cfg.round, cfg.nPairs, cfg.normalize);
+    const [fused, plain] = [0, 1].map(() => new NativePairModel(engine, buildModel(cfg).model, 14, 1));
+    for (let t = 1; t <= 20; t++) {
+      const rows = Int32Array.of((7 * t) % data.train.n);
+      const a = fused.step(data.train.set, rows, lossWeights(cfg), adamScalars(t, 1e-3));
+      const b = plain.trainStep(data.train.set, rows, lossWeights(cfg));
+      adamStep(engine, { p: plain.params, g: plain.grads, m: plain.m, v: plain.v }, adamScalars(t, 1e-3));
+      assert.ok(
+        Math.abs(a.loss - b.loss) <= 1e-5 * Math.max(1, b.loss),
+        `${cfg.model} ws=${cfg.weightSharing} step ${t}`,
+      );
+    }
+    assertScaledClose(fused.params.f, plain.params.f, 1e-5, `${cfg.model} ws=${cfg.weightSharing} parameters`);
+    assertScaledClose(fused.m.f, plain.m.f, 1e-4, `${cfg.model} ws=${cfg.weightSharing} first moments`);
+  }
 });

@@ -3,7 +3,7 @@
  * every blocked path and remainder (rows mod 4 and 2, columns mod 16 and 8, inner size mod 4).
  */
 import assert from "node:assert/strict";
-import { adamStep, Engine } from "../lib/native/engine.ts";
+import { adamScalars, adamStep, Engine } from "../lib/native/engine.ts";
 import type { FloatBuffer } from "../lib/wasm/arena.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { assertScaledClose } from "./_helpers/numeric.ts";
@@ -128,7 +128,7 @@ Deno.test("fused Adam equals Algorithm 1 of Kingma & Ba (PyTorch's ε) over seve
   const p = Float64Array.from(buf.p.f), m = new Float64Array(n), v = new Float64Array(n);
   for (let t = 1; t <= 5; t++) {
     for (let i = 0; i < n; i++) buf.g.f[i] = rng.uniform(-1, 1);
-    adamStep(engine, buf, t, lr);
+    adamStep(engine, buf, adamScalars(t, lr));
     for (let i = 0; i < n; i++) {
       const g = buf.g.f[i];
       m[i] = b1 * m[i] + (1 - b1) * g;
@@ -139,4 +139,40 @@ Deno.test("fused Adam equals Algorithm 1 of Kingma & Ba (PyTorch's ε) over seve
   assertScaledClose(buf.p.f, p, 1e-6, "parameters");
   assertScaledClose(buf.m.f, m, 1e-6, "first moments");
   assertScaledClose(buf.v.f, v, 1e-6, "second moments");
+});
+
+Deno.test("fused dense backward + Adam = gradient (xᵀ·dy), dx (dy·Wᵀ) and the flat Adam step, one and two rows", () => {
+  for (const R of [1, 2]) {
+    for (const [inF, outF] of [[5, 8], [7, 10], [3, 1], [6, 13]]) {
+      const x = random(R * inF), dy = random(R * outF), w = random(inF * outF);
+      const m = random(inF * outF), v = random(inF * outF);
+      for (let i = 0; i < v.length; i++) v.f[i] = Math.abs(v.f[i]);
+      const scalars = adamScalars(3, 1e-2);
+      // unfused: gradient and dx from the matrix kernels, then the flat Adam pass, on copies
+      const copy = (b: FloatBuffer) => {
+        const c = engine.arena.floats(b.length);
+        c.f.set(b.f);
+        return c;
+      };
+      const [w2, m2, v2] = [copy(w), copy(m), copy(v)];
+      const g = engine.arena.floats(inF * outF), dx = engine.arena.floats(R * inF), dx2 = engine.arena.floats(R * inF);
+      engine.matMulTransposeA(x, dy, g, R, inF, outF);
+      engine.matMulTransposeB(dy, w2, dx2, R, inF, outF);
+      // the flat kernel works 4 at a time: give it padded copies
+      const n4 = Math.ceil((inF * outF) / 4) * 4;
+      const pad = (b: FloatBuffer) => {
+        const c = engine.arena.floats(n4);
+        c.f.set(b.f);
+        return c;
+      };
+      const flat = { p: pad(w2), g: pad(g), m: pad(m2), v: pad(v2) };
+      adamStep(engine, flat, scalars);
+      engine.adamKernel.linear_adam(x.ptr, dy.ptr, w.ptr, m.ptr, v.ptr, dx.ptr, R, inF, outF, ...scalars);
+      const label = `R ${R} ${inF}→${outF}`;
+      assert.deepEqual(Array.from(w.f), Array.from(flat.p.f.subarray(0, inF * outF)), `${label} weights`);
+      assert.deepEqual(Array.from(m.f), Array.from(flat.m.f.subarray(0, inF * outF)), `${label} m`);
+      assert.deepEqual(Array.from(v.f), Array.from(flat.v.f.subarray(0, inF * outF)), `${label} v`);
+      assertScaledClose(dx.f, dx2.f, 1e-6, `${label} dx`);
+    }
+  }
 });

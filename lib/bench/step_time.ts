@@ -10,7 +10,7 @@ import { buildModel } from "../siamese/run.ts";
 import { pairLoss } from "../models/pair_objective.ts";
 import { bceWithLogitsElementwise } from "../train/losses.ts";
 import type { RunConfig } from "../siamese/config.ts";
-import { adamStep, Engine } from "../native/engine.ts";
+import { adamScalars, Engine } from "../native/engine.ts";
 import { NativePairModel } from "../native/pair_model.ts";
 import { lossWeights } from "../native/train_run.ts";
 import type { PairSet } from "../data/pairs.ts";
@@ -106,9 +106,7 @@ export async function nativeStepMs(cfg: RunConfig, steps: number, pairs = 1000):
   const engine = await Engine.create();
   const { model } = buildModel(cfg);
   const native = new NativePairModel(engine, model, 14, cfg.batchSize);
-  const n = model.parameterCount();
   model.dispose();
-  const adam = { p: native.params, g: native.grads, m: engine.arena.floats(n), v: engine.arena.floats(n) };
   const rng = new Rng("bench");
   const set: PairSet = {
     imagesNHWC: Float32Array.from({ length: pairs * 392 }, () => rng.int(256)),
@@ -122,8 +120,7 @@ export async function nativeStepMs(cfg: RunConfig, steps: number, pairs = 1000):
   return await timeIt(
     () => {
       for (let i = 0; i < b; i++) rows[i] = (t * b + i) % pairs;
-      native.trainStep(set, rows, w);
-      adamStep(engine, adam, ++t, cfg.lr);
+      native.step(set, rows, w, adamScalars(++t, cfg.lr));
     },
     Math.min(200, steps),
     steps,

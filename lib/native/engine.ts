@@ -2,25 +2,35 @@
  * The native engine: our own WebAssembly SIMD kernels (lib/wasm) on an Arena of our own, driven
  * directly from TypeScript. For models of a few hundred thousand parameters at batch 1 a tensor
  * library spends nearly all its time in per-operation bookkeeping (hundreds of kernels a step); here
- * a training step is a few dozen kernel calls on preallocated buffers and one fused Adam pass.
+ * a training step is a few dozen kernel calls on preallocated buffers, with Adam fused into them.
  */
 import { Arena, type FloatBuffer } from "../wasm/arena.ts";
 import { type Gemm, instantiateWat } from "../wasm/instantiate_wat.ts";
 
+/** Adam's per-step scalars, in the order lib/wasm/adam.wat takes them. */
+export type AdamScalars = [
+  b1: number,
+  oneMinusB1: number,
+  b2: number,
+  oneMinusB2: number,
+  vScale: number,
+  eps: number,
+  stepSize: number,
+];
+
 interface AdamKernel {
-  adam(
-    p: number,
-    g: number,
+  adam(p: number, g: number, m: number, v: number, n: number, ...scalars: AdamScalars): void;
+  linear_adam(
+    x: number,
+    dy: number,
+    w: number,
     m: number,
     v: number,
-    n: number,
-    b1: number,
-    oneMinusB1: number,
-    b2: number,
-    oneMinusB2: number,
-    vScale: number,
-    eps: number,
-    stepSize: number,
+    dx: number,
+    rows: number,
+    inFeatures: number,
+    outFeatures: number,
+    ...scalars: AdamScalars
   ): void;
 }
 
@@ -90,28 +100,23 @@ export class Engine {
   }
 }
 
-/** Adam on flat buffers (p, g, m, v of equal, 4-padded length); see lib/wasm/adam.wat. */
-export function adamStep(
-  engine: Engine,
-  bufs: { p: FloatBuffer; g: FloatBuffer; m: FloatBuffer; v: FloatBuffer },
+/** Step t's scalars: vScale = 1/(1−β₂ᵗ), stepSize = lr/(1−β₁ᵗ) (lib/train/adam.ts's defaults). */
+export function adamScalars(
   t: number,
   lr: number,
   opts: { beta1?: number; beta2?: number; eps?: number } = {},
-): void {
+): AdamScalars {
   const b1 = opts.beta1 ?? 0.9, b2 = opts.beta2 ?? 0.999, eps = opts.eps ?? 1e-8;
+  return [b1, 1 - b1, b2, 1 - b2, 1 / (1 - b2 ** t), eps, lr / (1 - b1 ** t)];
+}
+
+/** Adam on flat buffers (p, g, m, v of equal length; the kernel works 4 floats at a time, so the
+ * floats up to the next multiple of 4 must be padding of these buffers). */
+export function adamStep(
+  engine: Engine,
+  bufs: { p: FloatBuffer; g: FloatBuffer; m: FloatBuffer; v: FloatBuffer },
+  scalars: AdamScalars,
+): void {
   const n = Math.ceil(bufs.p.length / 4) * 4;
-  engine.adamKernel.adam(
-    bufs.p.ptr,
-    bufs.g.ptr,
-    bufs.m.ptr,
-    bufs.v.ptr,
-    n,
-    b1,
-    1 - b1,
-    b2,
-    1 - b2,
-    1 / (1 - b2 ** t),
-    eps,
-    lr / (1 - b1 ** t),
-  );
+  engine.adamKernel.adam(bufs.p.ptr, bufs.g.ptr, bufs.m.ptr, bufs.v.ptr, n, ...scalars);
 }

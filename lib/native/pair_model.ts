@@ -9,7 +9,7 @@
 import { PairMLP, type PairModel, SiameseNet } from "../models/siamese.ts";
 import type { PairSet } from "../data/pairs.ts";
 import type { FloatBuffer } from "../wasm/arena.ts";
-import type { Engine } from "./engine.ts";
+import { type AdamScalars, adamStep, type Engine } from "./engine.ts";
 import { ParameterSlots } from "./layer.ts";
 import { type Binding, NativeSequential } from "./sequential.ts";
 
@@ -29,8 +29,14 @@ export interface StepStats {
 const DIGITS = 10;
 
 export class NativePairModel {
+  /** Flat parameters, gradients and Adam moments (each tensor 4-aligned, padding kept at 0). */
   readonly params: FloatBuffer;
   readonly grads: FloatBuffer;
+  readonly m: FloatBuffer;
+  readonly v: FloatBuffer;
+  readonly parameterCount: number;
+  /** Runs of slots the flat Adam pass updates when dense weights are updated in their backward. */
+  readonly #unfusedRuns: { p: FloatBuffer; g: FloatBuffer; m: FloatBuffer; v: FloatBuffer }[];
   readonly #trunks: NativeSequential[];
   readonly #combiner: NativeSequential;
   readonly #mlp: boolean;
@@ -42,10 +48,9 @@ export class NativePairModel {
   readonly #dDigits: FloatBuffer[];
 
   constructor(readonly engine: Engine, model: PairModel, imageSide: number, readonly maxPairs: number) {
-    const n = model.parameterCount();
-    this.params = engine.arena.floats(n);
-    this.grads = engine.arena.floats(n);
-    const slots = new ParameterSlots(this.params, this.grads);
+    const n = ParameterSlots.floatsFor(model.parameters().map((p) => p.size));
+    [this.params, this.grads, this.m, this.v] = [0, 1, 2, 3].map(() => engine.arena.floats(n));
+    const slots = new ParameterSlots({ params: this.params, grads: this.grads, m: this.m, v: this.v });
     this.#pixels = imageSide * imageSide;
     if (model instanceof SiameseNet) {
       this.#mlp = false;
@@ -65,7 +70,22 @@ export class NativePairModel {
     } else {
       throw new Error("native engine: only the seed-000 pair models (SiameseNet, PairMLP) are supported");
     }
-    if (slots.used !== n) throw new Error(`native engine: placed ${slots.used} of ${n} parameters`);
+    this.parameterCount = model.parameterCount();
+    if (slots.count !== this.parameterCount) {
+      throw new Error(`native engine: placed ${slots.count} of ${this.parameterCount} parameters`);
+    }
+    this.#unfusedRuns = [];
+    for (const [i, s] of slots.slots.entries()) {
+      if (s.fusable) continue;
+      const prev = slots.slots[i - 1], last = this.#unfusedRuns.at(-1);
+      const end = s.offset + Math.ceil(s.length / 4) * 4;
+      if (last && prev && !prev.fusable) {
+        const start = (last.p.ptr - this.params.ptr) / 4;
+        this.#unfusedRuns[this.#unfusedRuns.length - 1] = this.#run(start, end - start);
+      } else {
+        this.#unfusedRuns.push(this.#run(s.offset, end - s.offset));
+      }
+    }
     this.#pairFeatures = engine.arena.floats(maxPairs * 2 * DIGITS);
     this.#dLogit = engine.arena.floats(maxPairs);
   }
@@ -74,9 +94,31 @@ export class NativePairModel {
     return [...this.#trunks, this.#combiner].flatMap((s) => s.bindings);
   }
 
-  /** Forward and backward on `rows` of `set`; gradients land in `grads`. */
+  #run(offset: number, n: number) {
+    return {
+      p: this.params.slice(offset, n),
+      g: this.grads.slice(offset, n),
+      m: this.m.slice(offset, n),
+      v: this.v.slice(offset, n),
+    };
+  }
+
+  /** Forward and backward on `rows` of `set`; gradients land in `grads` (nothing is updated). */
   trainStep(set: PairSet, rows: Int32Array, w: LossWeights): StepStats {
     return this.#pass(set, rows, w, true);
+  }
+
+  /**
+   * One training step: forward, backward and Adam with `adam`'s scalars. At batch 1 the dense
+   * layers update their weights inside the backward pass (one pass over W, m, v) and the flat Adam
+   * pass covers the rest; larger batches take gradients first, then one flat pass.
+   */
+  step(set: PairSet, rows: Int32Array, w: LossWeights, adam: AdamScalars): StepStats {
+    const fused = rows.length === 1;
+    const stats = this.#pass(set, rows, w, true, fused ? adam : undefined);
+    const flat = { p: this.params, g: this.grads, m: this.m, v: this.v };
+    for (const run of fused ? this.#unfusedRuns : [flat]) adamStep(this.engine, run, adam);
+    return stats;
   }
 
   /** Mean loss and accuracy over `set` in eval mode (no dropout), `maxPairs` pairs at a time. */
@@ -91,7 +133,7 @@ export class NativePairModel {
     return { loss: loss / set.n, accuracy: correct / set.n };
   }
 
-  #pass(set: PairSet, rows: Int32Array, w: LossWeights, training: boolean): StepStats {
+  #pass(set: PairSet, rows: Int32Array, w: LossWeights, training: boolean, adam?: AdamScalars): StepStats {
     const B = rows.length;
     if (B > this.maxPairs) throw new Error(`native engine: batch of ${B} pairs > ${this.maxPairs} allocated`);
     this.#gather(set, rows);
@@ -117,7 +159,7 @@ export class NativePairModel {
     const stats = this.#comparisonLoss(logits.f, set, rows, w.alpha);
     if (!this.#mlp && w.ce > 0) stats.loss += this.#digitLoss(digits, set, rows, w.ce, training);
     else if (training) { for (const d of this.#dDigits) d.f.fill(0); }
-    if (training) this.#backward(B);
+    if (training) this.#backward(B, adam);
     return stats;
   }
 
@@ -177,12 +219,12 @@ export class NativePairModel {
     return weight * sum / B;
   }
 
-  #backward(B: number): void {
+  #backward(B: number, adam?: AdamScalars): void {
     if (this.#mlp) {
-      this.#combiner.backward(this.#dLogit, B);
+      this.#combiner.backward(this.#dLogit, B, false, adam);
       return;
     }
-    const dz = this.#combiner.backward(this.#dLogit, B, true)!.f;
+    const dz = this.#combiner.backward(this.#dLogit, B, true, adam)!.f;
     const shared = this.#trunks.length === 1;
     const g1 = this.#dDigits[0].f, g2 = shared ? g1 : this.#dDigits[1].f, off2 = shared ? B * DIGITS : 0;
     for (let b = 0; b < B; b++) {
@@ -191,7 +233,7 @@ export class NativePairModel {
         g2[off2 + b * DIGITS + j] += dz[b * 2 * DIGITS + DIGITS + j];
       }
     }
-    if (shared) this.#trunks[0].backward(this.#dDigits[0], 2 * B);
-    else this.#trunks.forEach((t, i) => t.backward(this.#dDigits[i], B));
+    if (shared) this.#trunks[0].backward(this.#dDigits[0], 2 * B, false, adam);
+    else this.#trunks.forEach((t, i) => t.backward(this.#dDigits[i], B, false, adam));
   }
 }

@@ -6,7 +6,7 @@
 import type { tf } from "../tf.ts";
 import { Conv2d, Dropout, Flatten, LeakyReLU, Linear, MaxPool2d, Sequential } from "../nn/mod.ts";
 import type { FloatBuffer } from "../wasm/arena.ts";
-import type { Engine } from "./engine.ts";
+import type { AdamScalars, Engine } from "./engine.ts";
 import { type NativeLayer, type ParameterSlots, size } from "./layer.ts";
 import { NativeConv2d } from "./conv2d.ts";
 import { NativeLinear } from "./linear.ts";
@@ -42,10 +42,15 @@ export class NativeSequential {
     return this.layers.reduce((h, layer) => layer.forward(h, rows, training), x);
   }
 
-  /** Parameter gradients of every layer, and the input's gradient when asked (not for data). */
-  backward(dy: FloatBuffer, rows: number, inputGrad = false): FloatBuffer | null {
+  /**
+   * Parameter gradients of every layer (or, given Adam's scalars, fused updates where a layer
+   * can), and the input's gradient when asked (not for data).
+   */
+  backward(dy: FloatBuffer, rows: number, inputGrad = false, adam?: AdamScalars): FloatBuffer | null {
     let d: FloatBuffer | null = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) d = this.layers[i].backward(d!, rows, inputGrad || i > 0);
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      d = this.layers[i].backward(d!, rows, inputGrad || i > 0, adam);
+    }
     return d;
   }
 

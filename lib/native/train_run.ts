@@ -5,7 +5,7 @@
  * Checkpoints (parameters, Adam moments, generator states, history) every `checkpointEvery` epochs
  * make an interrupted run resume bit-exactly.
  */
-import { adamStep, Engine } from "./engine.ts";
+import { adamScalars, Engine } from "./engine.ts";
 import { type LossWeights, NativePairModel } from "./pair_model.ts";
 import { buildModel, orderRng, type RunOutcome } from "../siamese/run.ts";
 import type { RunConfig } from "../siamese/config.ts";
@@ -48,12 +48,7 @@ export async function trainRunNative(
   const native = new NativePairModel(engine, model, data.train.size, Math.max(cfg.batchSize, EVAL_PAIRS));
   const parameters = model.parameterCount();
   model.dispose(); // its weights now live in the engine; its Dropouts' generator keeps drawing
-  const adam = {
-    p: native.params,
-    g: native.grads,
-    m: engine.arena.floats(parameters),
-    v: engine.arena.floats(parameters),
-  };
+  const adam = { p: native.params, m: native.m, v: native.v };
   const order = orderRng(cfg), schedule = stepLR(cfg.lr, cfg.gamma), w = lossWeights(cfg);
   let meta: Meta = {
     epoch: 0,
@@ -76,8 +71,7 @@ export async function trainRunNative(
     });
     let lossSum = 0, correct = 0;
     for (const rows of batches) {
-      const s = native.trainStep(data.train, rows, w);
-      adamStep(engine, adam, ++meta.adamSteps, lr);
+      const s = native.step(data.train, rows, w, adamScalars(++meta.adamSteps, lr));
       lossSum += s.loss * rows.length;
       correct += s.correct;
       bar.tick();

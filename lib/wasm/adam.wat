@@ -35,4 +35,98 @@
       (local.set $i (i32.add (local.get $i) (i32.const 16)))
       (br $l)))
   )
+
+  ;; A dense layer's backward pass fused with Adam on its weights, at one or two rows (batch 1):
+  ;;   dx[r,i] = Σ_j dy[r,j]·W[i,j]   (with W before the update; only when $dx ≠ 0)
+  ;;   g[i,j]  = x[0,i]·dy[0,j] (+ x[1,i]·dy[1,j]),  then the Adam update of W[i,j], m, v as above.
+  ;; One pass over W, m, v instead of three (dW written, dx reading W, Adam reading both): the
+  ;; memory traffic, not arithmetic, is what bounds these small models at batch 1. Sums run in the
+  ;; order of the unfused kernels (lanes 4 at a time, then (l0+l1)+(l2+l3), then the tail).
+  (func (export "linear_adam")
+    (param $x i32) (param $dy i32) (param $w i32) (param $m i32) (param $v i32) (param $dx i32)
+    (param $R i32) (param $in i32) (param $out i32)
+    (param $b1 f32) (param $oneMinusB1 f32) (param $b2 f32) (param $oneMinusB2 f32)
+    (param $vScale f32) (param $eps f32) (param $stepSize f32)
+    (local $i i32) (local $j i32) (local $o i32) (local $rowBytes i32) (local $out4 i32) (local $dy1 i32)
+    (local $x0 f32) (local $x1 f32) (local $gs f32) (local $ms f32) (local $vs f32) (local $ws f32)
+    (local $t0 f32) (local $t1 f32)
+    (local $X0 v128) (local $X1 v128) (local $d0 v128) (local $d1 v128) (local $wv v128) (local $gv v128)
+    (local $mv v128) (local $vv v128) (local $acc0 v128) (local $acc1 v128)
+    (local $B1 v128) (local $C1 v128) (local $B2 v128) (local $C2 v128) (local $VS v128) (local $EPS v128) (local $SS v128)
+    (local.set $B1 (f32x4.splat (local.get $b1))) (local.set $C1 (f32x4.splat (local.get $oneMinusB1)))
+    (local.set $B2 (f32x4.splat (local.get $b2))) (local.set $C2 (f32x4.splat (local.get $oneMinusB2)))
+    (local.set $VS (f32x4.splat (local.get $vScale))) (local.set $EPS (f32x4.splat (local.get $eps)))
+    (local.set $SS (f32x4.splat (local.get $stepSize)))
+    (local.set $rowBytes (i32.shl (local.get $out) (i32.const 2)))
+    (local.set $out4 (i32.shl (i32.and (local.get $out) (i32.const -4)) (i32.const 2)))
+    (local.set $dy1 (i32.add (local.get $dy) (local.get $rowBytes)))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $i) (local.get $in)))
+      (local.set $x0 (f32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $x1 (if (result f32) (i32.eq (local.get $R) (i32.const 2))
+        (then (f32.load (i32.add (local.get $x) (i32.shl (i32.add (local.get $i) (local.get $in)) (i32.const 2)))))
+        (else (f32.const 0))))
+      (local.set $X0 (f32x4.splat (local.get $x0))) (local.set $X1 (f32x4.splat (local.get $x1)))
+      (local.set $acc0 (v128.const f32x4 0 0 0 0)) (local.set $acc1 (v128.const f32x4 0 0 0 0))
+      (local.set $o (i32.mul (local.get $i) (local.get $rowBytes)))
+      (local.set $j (i32.const 0))
+      (block $cols_done (loop $cols
+        (br_if $cols_done (i32.ge_u (local.get $j) (local.get $out4)))
+        (local.set $wv (v128.load (i32.add (local.get $w) (i32.add (local.get $o) (local.get $j)))))
+        (local.set $d0 (v128.load (i32.add (local.get $dy) (local.get $j))))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $d0) (local.get $wv))))
+        (local.set $gv (f32x4.mul (local.get $X0) (local.get $d0)))
+        (if (i32.eq (local.get $R) (i32.const 2)) (then
+          (local.set $d1 (v128.load (i32.add (local.get $dy1) (local.get $j))))
+          (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $d1) (local.get $wv))))
+          (local.set $gv (f32x4.add (local.get $gv) (f32x4.mul (local.get $X1) (local.get $d1))))))
+        (local.set $mv (f32x4.add
+          (f32x4.mul (v128.load (i32.add (local.get $m) (i32.add (local.get $o) (local.get $j)))) (local.get $B1))
+          (f32x4.mul (local.get $gv) (local.get $C1))))
+        (local.set $vv (f32x4.add
+          (f32x4.mul (v128.load (i32.add (local.get $v) (i32.add (local.get $o) (local.get $j)))) (local.get $B2))
+          (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $C2))))
+        (v128.store (i32.add (local.get $m) (i32.add (local.get $o) (local.get $j))) (local.get $mv))
+        (v128.store (i32.add (local.get $v) (i32.add (local.get $o) (local.get $j))) (local.get $vv))
+        (v128.store (i32.add (local.get $w) (i32.add (local.get $o) (local.get $j)))
+          (f32x4.sub (local.get $wv)
+            (f32x4.mul
+              (f32x4.div (local.get $mv) (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vv) (local.get $VS))) (local.get $EPS)))
+              (local.get $SS))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $cols)))
+      (local.set $t0 (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
+      (local.set $t1 (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc1)) (f32x4.extract_lane 1 (local.get $acc1)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc1)) (f32x4.extract_lane 3 (local.get $acc1)))))
+      ;; the last out mod 4 columns, one at a time
+      (block $tail_done (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $ws (f32.load (i32.add (local.get $w) (i32.add (local.get $o) (local.get $j)))))
+        (local.set $t0 (f32.add (local.get $t0) (f32.mul (f32.load (i32.add (local.get $dy) (local.get $j))) (local.get $ws))))
+        (local.set $gs (f32.mul (local.get $x0) (f32.load (i32.add (local.get $dy) (local.get $j)))))
+        (if (i32.eq (local.get $R) (i32.const 2)) (then
+          (local.set $t1 (f32.add (local.get $t1) (f32.mul (f32.load (i32.add (local.get $dy1) (local.get $j))) (local.get $ws))))
+          (local.set $gs (f32.add (local.get $gs) (f32.mul (local.get $x1) (f32.load (i32.add (local.get $dy1) (local.get $j))))))))
+        (local.set $ms (f32.add (f32.mul (f32.load (i32.add (local.get $m) (i32.add (local.get $o) (local.get $j)))) (local.get $b1))
+          (f32.mul (local.get $gs) (local.get $oneMinusB1))))
+        (local.set $vs (f32.add (f32.mul (f32.load (i32.add (local.get $v) (i32.add (local.get $o) (local.get $j)))) (local.get $b2))
+          (f32.mul (f32.mul (local.get $gs) (local.get $gs)) (local.get $oneMinusB2))))
+        (f32.store (i32.add (local.get $m) (i32.add (local.get $o) (local.get $j))) (local.get $ms))
+        (f32.store (i32.add (local.get $v) (i32.add (local.get $o) (local.get $j))) (local.get $vs))
+        (f32.store (i32.add (local.get $w) (i32.add (local.get $o) (local.get $j)))
+          (f32.sub (local.get $ws) (f32.mul
+            (f32.div (local.get $ms) (f32.add (f32.sqrt (f32.mul (local.get $vs) (local.get $vScale))) (local.get $eps)))
+            (local.get $stepSize))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $tail)))
+      (if (local.get $dx) (then
+        (f32.store (i32.add (local.get $dx) (i32.shl (local.get $i) (i32.const 2))) (local.get $t0))
+        (if (i32.eq (local.get $R) (i32.const 2)) (then
+          (f32.store (i32.add (local.get $dx) (i32.shl (i32.add (local.get $i) (local.get $in)) (i32.const 2))) (local.get $t1))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows)))
+  )
 )

@@ -5,7 +5,8 @@
  */
 export class Arena {
   readonly memory = new WebAssembly.Memory({ initial: 1 });
-  #usedBytes = 0;
+  /** Byte 0 stays unused, so a kernel can take pointer 0 as "none". */
+  #usedBytes = 16;
 
   /** n floats, zeroed, 16-byte aligned (the SIMD kernels read 4 floats at a time). */
   floats(n: number): FloatBuffer {
