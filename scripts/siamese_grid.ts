@@ -24,7 +24,7 @@ import { type RunOutcome, trainRun } from "../lib/siamese/run.ts";
 import { trainPairEnsemble } from "../lib/ensemble/train_pair_ensemble.ts";
 import { trainRunNative } from "../lib/native/train_run.ts";
 import { type EngineChoice, ENGINES, resolveEngine } from "../lib/siamese/engine.ts";
-import { groupRuns, shardGroups } from "../lib/siamese/schedule.ts";
+import { groupRuns, type RunGroup, shardGroups } from "../lib/siamese/schedule.ts";
 import {
   loadResults,
   type RunFinal,
@@ -35,7 +35,7 @@ import {
 } from "../lib/siamese/summary.ts";
 import { writeFigures } from "../lib/siamese/figures.ts";
 import { parseShard, type Shard } from "../lib/grid/grid.ts";
-import { runShardWorkers } from "../lib/grid/workers.ts";
+import { claimGroup, runWorkers } from "../lib/grid/workers.ts";
 import { environment, makeResult, writeResult } from "../lib/report/results.ts";
 import { removeTemporaries, removeWithTemporaries, writeJsonAtomic } from "../lib/report/atomic.ts";
 import { Progress } from "../lib/report/progress.ts";
@@ -84,6 +84,7 @@ const FLAGS = {
     check: positive,
   }),
   "no-ensemble": flag.boolean("tfjs engine: train runs one by one (the plain path, for comparison)"),
+  claim: flag.boolean("worker mode (set by --workers): train only the groups this process claims first"),
 };
 
 const flags = cli(
@@ -149,10 +150,13 @@ const engine = resolveEngine(flags.engine as EngineChoice, backend);
 console.error(`${describeBackend(backend)}; engine ${engine}`);
 
 const workers = flags.workers || (engine === "native" && !flags.shard ? navigator.hardwareConcurrency : 1);
-if (workers > 1 && !flags.shard) {
-  const args = Deno.args.filter((a, i, all) => !a.startsWith("--workers") && all[i - 1] !== "--workers");
+if (workers > 1 && !flags.shard && !flags.claim) {
+  if (flags.fresh) await removeResults(groupRuns(runs, 1).concat(groupRuns(runs, flags.ensemble)));
+  const passOn = Deno.args.filter((a, i, all) =>
+    !a.startsWith("--workers") && all[i - 1] !== "--workers" && a !== "--fresh"
+  );
   const complete = (await loadResults(out, index.runIds)).length;
-  await runShardWorkers(import.meta.filename!, args, workers, out, runs.length - complete);
+  await runWorkers(import.meta.filename!, passOn, workers, out, runs.length - complete);
   await printSummary();
   Deno.exit(0);
 }
@@ -161,11 +165,14 @@ const shard: Shard | null = flags.shard ? parseShard(flags.shard) : null;
 const groupSize = engine === "native" || flags["no-ensemble"] ? 1 : flags.ensemble;
 const groups = shardGroups(groupRuns(runs, groupSize), shard);
 const mine = groups.flatMap((g) => g.runs);
-if (flags.fresh) {
-  for (const cfg of mine) {
-    await removeWithTemporaries(runPath(out, runId(cfg)));
+if (flags.fresh) await removeResults(groups);
+
+/** --fresh: the groups' run files, checkpoints and any temporary files a kill left. */
+async function removeResults(groups: RunGroup[]): Promise<void> {
+  for (const g of groups) {
+    for (const cfg of g.runs) await removeWithTemporaries(runPath(out, runId(cfg)));
+    await removeWithTemporaries(checkpointPath(g.id));
   }
-  for (const g of groups) await removeWithTemporaries(checkpointPath(g.id));
 }
 const done = new Set((await loadResults(out, mine.map(runId))).map((r) => r.run));
 const todo = groups.map((g) => ({ ...g, runs: g.runs.filter((cfg) => !done.has(runId(cfg))) })).filter((g) =>
@@ -187,6 +194,7 @@ const env = environment(backend);
 const cache = new RoundDataCache();
 const gridBar = new Progress(kind, todoRuns, { unit: "run", logEverySeconds: 60 });
 for (const group of todo) {
+  if (flags.claim && !(await claimGroup(out, group.id))) continue; // another worker has it
   const data = await Promise.all(group.runs.map((c) => cache.get(c.seed, c.round, c.nPairs, c.normalize)));
   const label = group.runs.length === 1
     ? `  ${runId(group.runs[0]).replace(/-[0-9a-f]{8}$/, "")}`
@@ -212,7 +220,7 @@ if (shard) {
   console.error(
     `shard ${flags.shard} done; when all shards are, run: deno task report --only siamese-grid --out ${out}`,
   );
-} else {
+} else if (!flags.claim) {
   await printSummary();
 }
 
