@@ -127,6 +127,14 @@ export function heatmap(rows: HeatmapRow[], opts: HeatmapOptions = {}): string {
   const cellHeight = opts.cellHeight ?? 26;
   const yLabels = ys.map(String);
   const facetLabels = facetRows.map(String);
+  const marginLeft = 30 + Math.max(...yLabels.map((label) => textWidth(label)));
+  const marginRight = hasFy ? 30 + Math.max(...facetLabels.map((label) => textWidth(label))) : 10;
+  // Wide enough that every cell holds its printed value (a full grid has many narrow facets).
+  const columns = ordinalDomain(rows.map((row) => row.x)).length;
+  const facetColumns = ordinalDomain(rows.map((row) => row.fx)).length;
+  const cellWidth = 8 + Math.max(...rows.map((row) => textWidth(format(row.value))));
+  const width = opts.width ??
+    Math.max(DEFAULT_WIDTH, marginLeft + marginRight + facetColumns * (columns * cellWidth + 12));
   // Facet channels only when the rows have them: an all-undefined channel would still facet.
   const position = {
     x: "x",
@@ -137,10 +145,10 @@ export function heatmap(rows: HeatmapRow[], opts: HeatmapOptions = {}): string {
   return plotToSvg({
     title: opts.title,
     subtitle: opts.subtitle,
-    width: opts.width ?? DEFAULT_WIDTH,
+    width,
     height: opts.height ?? 60 + facetRows.length * (ys.length * cellHeight + 10),
-    marginLeft: 30 + Math.max(...yLabels.map((label) => textWidth(label))),
-    marginRight: hasFy ? 30 + Math.max(...facetLabels.map((label) => textWidth(label))) : 10,
+    marginLeft,
+    marginRight,
     x: { label: opts.xLabel ?? null, domain: ordinalDomain(rows.map((row) => row.x)) },
     y: { label: opts.yLabel ?? null, domain: ys },
     fx: { label: opts.fxLabel ?? null, domain: ordinalDomain(rows.map((row) => row.fx)) },
