@@ -38,7 +38,7 @@ export class NativeConv2d implements NativeLayer {
     this.#pixels = oh * ow;
     this.weight = slots.take(this.#P * g.outChannels);
     this.bias = slots.take(g.outChannels);
-    this.#patches = engine.arena.floats(maxRows * this.#pixels * this.#P);
+    this.#patches = engine.arena.floats(maxRows * this.#pixels * this.#P + 4); // + im2col's slack
     this.#dPatches = engine.arena.floats(maxRows * this.#pixels * this.#P);
     this.#y = engine.arena.floats(maxRows * this.#pixels * g.outChannels);
     this.#dx = engine.arena.floats(maxRows * h * w * c);

@@ -12,7 +12,7 @@ export class Arena {
   floats(n: number): FloatBuffer {
     const ptr = Math.ceil(this.#usedBytes / 16) * 16;
     const end = ptr + 4 * Math.ceil(n / 4) * 4;
-    const missing = end - this.memory.buffer.byteLength;
+    const missing = end + 16 - this.memory.buffer.byteLength; // a vector read past the last buffer stays in bounds
     if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
     this.#usedBytes = end;
     return new FloatBuffer(this.memory, ptr, n);

@@ -1,15 +1,16 @@
 ;; im2col for NHWC rows and its adjoint (col2im), for convolutions as one matrix product:
 ;;   patches[(r, oy, ox), (ky, kx, c)] = image[r, oy·s + ky − p, ox·s + kx − p, c]   (0 outside)
 ;; The adjoint adds every patch entry back onto its pixel (image must be zeroed first).
-;; A window row that lies inside the image is one run of k·c contiguous floats (one copy); taps
-;; at the border go one pixel (c floats) at a time.
+;; A window row that lies inside the image is one run of k·c contiguous floats (one copy, whole
+;; vectors: the patches buffer needs 4 floats of slack after its end); taps at the border go one
+;; pixel (c floats) at a time.
 (module
   (import "env" "memory" (memory 1))
   (func (export "im2col") (param $image i32) (param $patches i32) (param $rows i32)
                           (param $h i32) (param $w i32) (param $c i32) (param $k i32) (param $s i32) (param $p i32)
                           (param $oh i32) (param $ow i32) (param $adjoint i32)
     (local $r i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $iy i32) (local $ix i32)
-    (local $o i32) (local $cb i32) (local $rowBytes i32)
+    (local $o i32) (local $cb i32) (local $rowBytes i32) (local $src i32) (local $n i32) (local $i i32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (local.set $rowBytes (i32.mul (i32.mul (local.get $h) (local.get $w)) (local.get $cb)))
     (local.set $o (local.get $patches))
@@ -30,10 +31,21 @@
                   (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.le_s (i32.add (local.get $ix) (local.get $k)) (local.get $w))))
               (then
                 ;; the whole row of the window is inside: k·c contiguous floats at once
-                (call $run (i32.add (i32.add (local.get $image) (i32.mul (local.get $r) (local.get $rowBytes)))
-                  (i32.mul (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (local.get $cb)))
-                  (local.get $o) (i32.mul (local.get $k) (local.get $cb)) (local.get $adjoint))
-                (local.set $o (i32.add (local.get $o) (i32.mul (local.get $k) (local.get $cb)))))
+                (local.set $src (i32.add (i32.add (local.get $image) (i32.mul (local.get $r) (local.get $rowBytes)))
+                  (i32.mul (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (local.get $cb))))
+                (local.set $n (i32.mul (local.get $k) (local.get $cb)))
+                (if (local.get $adjoint)
+                  (then (call $run (local.get $src) (local.get $o) (local.get $n) (i32.const 1)))
+                  (else
+                    ;; whole vectors, inline: up to 3 floats past the run land on entries written
+                    ;; later in this same sweep, or in the 4 floats of slack after the buffer
+                    (local.set $i (i32.const 0))
+                    (block $copied (loop $copy
+                      (br_if $copied (i32.ge_u (local.get $i) (local.get $n)))
+                      (v128.store (i32.add (local.get $o) (local.get $i)) (v128.load (i32.add (local.get $src) (local.get $i))))
+                      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                      (br $copy)))))
+                (local.set $o (i32.add (local.get $o) (local.get $n))))
               (else
             (local.set $kx (i32.const 0))
             (block $kx_done (loop $kxl
