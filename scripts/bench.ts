@@ -27,7 +27,7 @@ const flags = cli(
       choices: ["native", "wasm", "cpu", "webgpu"],
     }),
     ensembles: flag.ints([5, 25, 100, 400], "ensemble sizes to time (wasm; other backends stop at 25)"),
-    "no-projection": flag.boolean("skip timing every grid shape for the full-grid projection"),
+    "no-projection": flag.boolean("skip the tfjs (wasm) ensembles' full-grid projection (minutes); native's is kept"),
   },
   "deno task bench",
   "Time training steps per backend and project the full siamese grid's duration.",
@@ -83,17 +83,14 @@ async function benchNative() {
   console.log("native engine (lib/native: WebAssembly SIMD kernels, one model at a time)");
   const singleMs = await nativeStepMs(base, quick ? 300 : 3000);
   console.log(`  one model, batch 1: ${singleMs.toFixed(3)} ms/step`);
-  let projection = null;
-  if (!flags["no-projection"]) {
-    const bar = new Progress("  grid shapes", timedShapes.length, { unit: "shape" });
-    const perShape = [];
-    for (const s of timedShapes) {
-      perShape.push({ shape: shapeKey(s), msPerModelStep: await nativeStepMs(s, 600) });
-      bar.tick();
-    }
-    bar.finish();
-    projection = projectGrid(perShape, gridShapes.length, "one model at a time");
+  const bar = new Progress("  grid shapes", timedShapes.length, { unit: "shape" });
+  const perShape = [];
+  for (const s of timedShapes) {
+    perShape.push({ shape: shapeKey(s), msPerModelStep: await nativeStepMs(s, 600) });
+    bar.tick();
   }
+  bar.finish();
+  const projection = projectGrid(perShape, gridShapes.length, "one model at a time");
   return { backend: "native", environment: environment(info), singleModelMsPerStep: singleMs, projection };
 }
 
