@@ -149,9 +149,10 @@ const backend = await initBackend(flags.backend as never);
 const engine = resolveEngine(flags.engine as EngineChoice, backend);
 console.error(`${describeBackend(backend)}; engine ${engine}`);
 
+const groupSize = engine === "native" || flags["no-ensemble"] ? 1 : flags.ensemble;
 const workers = flags.workers || (engine === "native" && !flags.shard ? navigator.hardwareConcurrency : 1);
 if (workers > 1 && !flags.shard && !flags.claim) {
-  if (flags.fresh) await removeResults(groupRuns(runs, 1).concat(groupRuns(runs, flags.ensemble)));
+  if (flags.fresh) await removeResults(groupRuns(runs, groupSize));
   const passOn = Deno.args.filter((a, i, all) =>
     !a.startsWith("--workers") && all[i - 1] !== "--workers" && a !== "--fresh"
   );
@@ -162,7 +163,6 @@ if (workers > 1 && !flags.shard && !flags.claim) {
 }
 
 const shard: Shard | null = flags.shard ? parseShard(flags.shard) : null;
-const groupSize = engine === "native" || flags["no-ensemble"] ? 1 : flags.ensemble;
 const groups = shardGroups(groupRuns(runs, groupSize), shard);
 const mine = groups.flatMap((g) => g.runs);
 if (flags.fresh) await removeResults(groups);

@@ -74,18 +74,15 @@ export class NativePairModel {
     if (slots.count !== this.parameterCount) {
       throw new Error(`native engine: placed ${slots.count} of ${this.parameterCount} parameters`);
     }
-    this.#unfusedRuns = [];
+    // [start, end) float offsets of consecutive slots the flat pass updates (each slot 4-padded)
+    const ranges: [number, number][] = [];
     for (const [i, s] of slots.slots.entries()) {
       if (s.fusable) continue;
-      const prev = slots.slots[i - 1], last = this.#unfusedRuns.at(-1);
       const end = s.offset + Math.ceil(s.length / 4) * 4;
-      if (last && prev && !prev.fusable) {
-        const start = (last.p.ptr - this.params.ptr) / 4;
-        this.#unfusedRuns[this.#unfusedRuns.length - 1] = this.#run(start, end - start);
-      } else {
-        this.#unfusedRuns.push(this.#run(s.offset, end - s.offset));
-      }
+      if (i > 0 && !slots.slots[i - 1].fusable) ranges[ranges.length - 1][1] = end;
+      else ranges.push([s.offset, end]);
     }
+    this.#unfusedRuns = ranges.map(([start, end]) => this.#run(start, end - start));
     this.#pairFeatures = engine.arena.floats(maxPairs * 2 * DIGITS);
     this.#dLogit = engine.arena.floats(maxPairs);
   }
