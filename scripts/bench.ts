@@ -26,8 +26,11 @@ const flags = cli(
     backends: flag.strings(["native", "wasm", "cpu", "webgpu"], "engines to measure: native, or a tfjs backend", {
       choices: ["native", "wasm", "cpu", "webgpu"],
     }),
-    ensembles: flag.ints([5, 25, 100, 400], "ensemble sizes to time (wasm; other backends stop at 25)"),
-    "no-projection": flag.boolean("skip the tfjs (wasm) ensembles' full-grid projection (minutes); native's is kept"),
+    ensembles: flag.ints(
+      [5, 25, 100, 400],
+      "ensemble sizes to time (wasm and a real GPU; cpu and software WebGPU stop at 25)",
+    ),
+    "no-projection": flag.boolean("skip the tfjs ensembles' full-grid projection (minutes); native's is kept"),
   },
   "deno task bench",
   "Time training steps per backend and project the full siamese grid's duration.",
@@ -105,12 +108,13 @@ for (const name of flags.backends) {
   ) => (console.error(`${name}: ${e.message}`), null));
   if (!info) continue;
   console.log(describeBackend(info));
-  const slow = name !== "wasm";
+  // The cpu backend and WebGPU on a software adapter take seconds per ensemble step; a real GPU does not.
+  const slow = name === "cpu" || (name === "webgpu" && info.adapterIsFallback !== false);
   const gflops = await matMulGflops(1024, slow ? 3 : 10);
   const singleMs = await singleStepMs(base, quick ? 10 : slow ? 20 : 200);
   console.log(`  matMul 1024²: ${gflops.toFixed(1)} GFLOP/s; one model, batch 1: ${singleMs.toFixed(2)} ms/step`);
   let projection = null;
-  if (name === "wasm" && !flags["no-projection"]) {
+  if (!slow && !flags["no-projection"]) {
     // One timing per shape (k, c, n); α and rounds form the ensemble of 25.
     const bar = new Progress("  grid shapes", timedShapes.length, { unit: "shape" });
     const perShape: { shape: string; msPerModelStep: number }[] = [];

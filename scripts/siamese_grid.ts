@@ -12,8 +12,9 @@
  *   deno task siamese-grid --shard 0/4          # a quarter of the grid (Slurm array task, …)
  *   deno task siamese-grid --workers 2          # two local shard processes, then the summary
  *
- * On a CPU every run trains on the native engine (lib/native: our WebAssembly SIMD kernels), one
- * process per core; on a real GPU runs of one shape train together as a tfjs ensemble.
+ * Every run trains on the native engine (lib/native: our WebAssembly SIMD kernels), one process per
+ * core, a GPU machine included (faster there than tfjs ensembles on WebGPU: lib/siamese/engine.ts);
+ * `--engine tfjs` trains runs of one shape together as a tfjs ensemble on the chosen backend.
  */
 import { describeBackend, initBackend } from "../lib/tf.ts";
 import { cli, commonFlags, flag, positive, wasGiven } from "../lib/cli/args.ts";
@@ -68,7 +69,7 @@ const FLAGS = {
   shard: flag.string("", "run only shard i/n of the run list (e.g. 0/4); summarise with `deno task report`"),
   engine: flag.string(
     "auto",
-    "native (own WebAssembly SIMD kernels, CPU) or tfjs; auto = tfjs on WebGPU, else native",
+    "native (own WebAssembly SIMD kernels, CPU; what auto picks) or tfjs (ensembles on --backend)",
     {
       choices: ENGINES,
     },
@@ -145,8 +146,13 @@ const index: RunIndex = {
 };
 await writeJsonAtomic(`${out}/${kind}-index.json`, index);
 
-const backend = await initBackend(flags.backend as never);
-const engine = resolveEngine(flags.engine as EngineChoice, backend);
+const engine = resolveEngine(flags.engine as EngineChoice);
+// The native engine uses tfjs only to build each model (weights drawn by our own generator), which
+// wasm does quickly on any machine; on a GPU host, 16 workers would otherwise each open a WebGPU device.
+if (engine === "native" && wasGiven("backend")) {
+  console.error("note: the native engine trains on the CPU; --backend only matters with --engine tfjs");
+}
+const backend = await initBackend(engine === "native" ? "wasm" : flags.backend as never);
 console.error(`${describeBackend(backend)}; engine ${engine}`);
 
 const groupSize = engine === "native" || flags["no-ensemble"] ? 1 : flags.ensemble;
