@@ -89,7 +89,9 @@ export async function initBackend(requested: BackendChoice = "auto"): Promise<Ba
     }
   }
   const why = requested === "webgpu" && !adapter
-    ? "no WebGPU adapter was found (on Linux install Mesa's Vulkan drivers: apt-get install mesa-vulkan-drivers)"
+    ? "no WebGPU adapter was found. On Linux Deno's WebGPU needs Vulkan: with an NVIDIA GPU, the Vulkan loader and " +
+      "glvnd libraries (apt-get install libvulkan1 libegl1 libglvnd0 libgl1 libglx0; its driver brings the rest); " +
+      "without a GPU, Mesa's software driver (apt-get install mesa-vulkan-drivers)"
     : requested === "wasm"
     ? "the wasm backend failed to start (it needs --allow-read to load its .wasm file from node_modules)"
     : "no backend could be initialised";

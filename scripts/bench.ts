@@ -61,18 +61,24 @@ const STEPS_PER_RUN = 20 * 1000;
 function projectGrid(perShape: { shape: string; msPerModelStep: number }[], shapes: number, how: string) {
   const seconds = perShape.reduce((s, p) => s + (p.msPerModelStep / 1000) * STEPS_PER_RUN * 25, 0) *
     (shapes / perShape.length);
+  const cores = navigator.hardwareConcurrency;
   const projection = {
     runs: shapes * 25,
     oneProcessHours: seconds / 3600,
     twoProcessHours: seconds / 3600 / 2,
-    note: `${how}, 20 epochs × 1000 steps per run, evaluation not counted; two processes assume two free cores` +
+    cores,
+    allCoresHours: seconds / 3600 / cores,
+    note: `${how}, 20 epochs × 1000 steps per run, evaluation (≈ 20 % more) not counted; n processes assume n free ` +
+      "cores" +
       (perShape.length < shapes ? `; extrapolated from ${perShape.length} shapes` : ""),
     perShape,
   };
   console.log(
     `  full grid projection: ${projection.oneProcessHours.toFixed(2)} h in one process, ${
       projection.twoProcessHours.toFixed(2)
-    } h on two cores`,
+    } h on two cores${
+      cores > 2 ? `, ${(projection.allCoresHours * 60).toFixed(1)} min on this machine's ${cores}` : ""
+    }`,
   );
   return projection;
 }
