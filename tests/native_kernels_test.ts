@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { adamScalars, adamStep, Engine } from "../lib/native/engine.ts";
 import type { FloatBuffer } from "../lib/wasm/arena.ts";
 import { Rng } from "../lib/random/rng.ts";
+import { compileWat, expandRepeats, type Gemm } from "../lib/wasm/instantiate_wat.ts";
 import { assertScaledClose } from "./_helpers/numeric.ts";
 
 const engine = await Engine.create();
@@ -17,7 +18,12 @@ function random(n: number): FloatBuffer {
   return b;
 }
 
-/** C[M×N] = Σ_k A(i,k)·B(k,j) with A(i,k) = a[i·sai + k·sak] and B(k,j) = b[k·sbk + j·sbj]. */
+/**
+ * C[M×N] = Σ_k A(i,k)·B(k,j) with A(i,k) = a[i·sai + k·sak] and B(k,j) = b[k·sbk + j·sbj], in
+ * float64, with each entry's Σ_k |A(i,k)·B(k,j)|: float32 summation in any order stays within
+ * K·2⁻²⁴ of that magnitude (Higham, Accuracy and Stability of Numerical Algorithms, §3.1), while a
+ * cancelling sum can be tiny, so the magnitude, not the value, scales the tolerance.
+ */
 function reference(
   a: Float32Array,
   sai: number,
@@ -29,31 +35,78 @@ function reference(
   K: number,
   N: number,
 ) {
-  const c = new Float64Array(M * N);
+  const value = new Float64Array(M * N), magnitude = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += a[i * sai + k * sak] * b[k * sbk + j * sbj];
-      c[i * N + j] = s;
+      let s = 0, m = 0;
+      for (let k = 0; k < K; k++) {
+        const t = a[i * sai + k * sak] * b[k * sbk + j * sbj];
+        s += t;
+        m += Math.abs(t);
+      }
+      value[i * N + j] = s;
+      magnitude[i * N + j] = m;
     }
   }
-  return c;
+  return { value, magnitude, K };
 }
+
+function assertProduct(got: Float32Array, want: ReturnType<typeof reference>, label: string) {
+  const bound = (want.K + 1) * 2 ** -24;
+  want.value.forEach((v, i) => {
+    const err = Math.abs(got[i] - v);
+    if (err > bound * want.magnitude[i]) {
+      assert.fail(`${label}: entry ${i} is ${got[i]}, want ${v} (error ${err.toExponential(2)} > K·2⁻²⁴·Σ|ab|)`);
+    }
+  });
+}
+
+Deno.test("unrolled matrix products (;; repeat) give the same bits as the plain loops they expand", async () => {
+  const source = await Deno.readTextFile(new URL("../lib/wasm/gemm.wat", import.meta.url));
+  assert.notEqual(expandRepeats(source), source, "gemm.wat has no ;; repeat blocks to check");
+  const [plain, unrolled] = await Promise.all(
+    [source, expandRepeats(source)].map(async (text) =>
+      new WebAssembly.Instance(await compileWat("gemm.wat", text), { env: { memory: engine.arena.memory } })
+        .exports as unknown as Gemm
+    ),
+  );
+  for (const [M, K, N] of [[9, 17, 33], [4, 8, 16], [2, 431, 96], [32, 96, 37], [5, 3, 8]]) {
+    const a = random(M * K), b = random(K * N), dy = random(M * N);
+    const outs = [plain, unrolled].map((g) => {
+      const c = engine.arena.floats(M * N), ct = engine.arena.floats(K * N), d = engine.arena.floats(M * K);
+      g.gemm_nb(a.ptr, K, 1, b.ptr, c.ptr, M, K, N); // A·B
+      g.gemm_nb(a.ptr, 1, K, dy.ptr, ct.ptr, K, M, N); // Aᵀ·dy
+      g.gemm_nt(dy.ptr, b.ptr, d.ptr, M, N, K); // dy·Bᵀ with B read as [K×N]
+      return [c, ct, d].map((x) => new Uint32Array(x.f.slice().buffer));
+    });
+    outs[0].forEach((bits, i) => assert.deepEqual(outs[1][i], bits, `product ${i} of ${M}×${K}×${N}`));
+  }
+});
+
+Deno.test("transpose: every block and remainder lands where xᵀ says", () => {
+  for (const [R, C] of [[1, 1], [3, 5], [4, 4], [8, 12], [9, 7], [432, 96], [25, 6]]) {
+    const x = random(R * C), xt = engine.arena.floats(R * C);
+    engine.transpose(x, xt, R, C);
+    for (let i = 0; i < R; i++) {
+      for (let j = 0; j < C; j++) assert.equal(xt.f[j * R + i], x.f[i * C + j], `${R}×${C} at (${i}, ${j})`);
+    }
+  }
+});
 
 Deno.test("matrix products (A·B, Aᵀ·B, A·Bᵀ) match a plain triple loop on every remainder path", () => {
   for (const M of [1, 2, 3, 4, 5, 7, 9]) {
     for (const N of [1, 3, 8, 15, 16, 17, 33]) {
-      for (const K of [1, 3, 4, 5, 6, 17]) {
+      for (const K of [1, 3, 4, 5, 6, 8, 11, 17]) {
         const a = random(M * K), b = random(K * N), c = engine.arena.floats(M * N);
         engine.matMul(a, b, c, M, K, N);
-        assertScaledClose(c.f, reference(a.f, K, 1, b.f, N, 1, M, K, N), 1e-6, `A·B ${M}×${K}×${N}`);
+        assertProduct(c.f, reference(a.f, K, 1, b.f, N, 1, M, K, N), `A·B ${M}×${K}×${N}`);
         // Aᵀ·B: x [K×M] is the stored matrix, the product is [M×N] = xᵀ·b.
         engine.matMulTransposeA(a, b, c, K, M, N);
-        assertScaledClose(c.f, reference(a.f, 1, M, b.f, N, 1, M, K, N), 1e-6, `Aᵀ·B ${M}×${K}×${N}`);
+        assertProduct(c.f, reference(a.f, 1, M, b.f, N, 1, M, K, N), `Aᵀ·B ${M}×${K}×${N}`);
         // A·Bᵀ: dy [M×N]·W[K×N]ᵀ → [M×K].
         const dy = random(M * N), out = engine.arena.floats(M * K);
         engine.matMulTransposeB(dy, b, out, M, K, N);
-        assertScaledClose(out.f, reference(dy.f, N, 1, b.f, 1, N, M, N, K), 1e-6, `A·Bᵀ ${M}×${N}×${K}`);
+        assertProduct(out.f, reference(dy.f, N, 1, b.f, 1, N, M, N, K), `A·Bᵀ ${M}×${N}×${K}`);
       }
     }
   }

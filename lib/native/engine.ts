@@ -94,6 +94,11 @@ export class Engine {
     this.gemm.gemm_nb(x.ptr, 1, K, dy.ptr, dw.ptr, K, M, N);
   }
 
+  /** xt[C×R] = x[R×C]ᵀ. */
+  transpose(x: FloatBuffer, xt: FloatBuffer, R: number, C: number): void {
+    this.gemm.transpose(x.ptr, xt.ptr, R, C);
+  }
+
   /** dx[M×K] = dy[M×N]·Wᵀ with W[K×N]. */
   matMulTransposeB(dy: FloatBuffer, w: FloatBuffer, dx: FloatBuffer, M: number, K: number, N: number): void {
     this.gemm.gemm_nt(dy.ptr, w.ptr, dx.ptr, M, N, K);

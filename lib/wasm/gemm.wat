@@ -1,6 +1,8 @@
 ;; Single-precision matrix products on the tfjs wasm heap, with 128-bit SIMD (4 floats a lane group).
 ;; Row-major throughout; pointers and strides are in bytes/elements as named. Used by
 ;; wasm_batch_matmul.ts for the batched and transposed products tfjs-wasm leaves to a scalar loop.
+;; `;; repeat 4 { … ;; }` marks a loop body that instantiate_wat.ts writes out four times (one test and
+;; branch per four steps); each such loop is followed by a plain one for the steps left over.
 (module
   (import "env" "memory" (memory 1))
 
@@ -12,12 +14,16 @@
   (func (export "gemm_nb") (param $a i32) (param $sai i32) (param $sak i32) (param $b i32) (param $c i32)
                           (param $M i32) (param $K i32) (param $N i32)
     (local $i i32) (local $j i32) (local $k i32) (local $n8 i32) (local $ai i32) (local $astep i32) (local $bp i32) (local $cp i32)
-    (local $rowBytes i32) (local $ap i32) (local $bv0 v128) (local $bv1 v128) (local $av v128)
+    (local $rowBytes i32) (local $ap i32) (local $astep2 i32) (local $astep3 i32) (local $kstep i32)
+    (local $bv0 v128) (local $bv1 v128) (local $av v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $n8 (i32.and (local.get $N) (i32.const -8)))
     (local.set $astep (i32.shl (local.get $sai) (i32.const 2)))
     (local.set $rowBytes (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $astep2 (i32.shl (local.get $astep) (i32.const 1)))
+    (local.set $astep3 (i32.mul (local.get $astep) (i32.const 3)))
+    (local.set $kstep (i32.shl (local.get $sak) (i32.const 2)))
     (block $blocks_done (loop $blocks
       (br_if $blocks_done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $M)))
       (local.set $ai (i32.add (local.get $a) (i32.shl (i32.mul (local.get $i) (local.get $sai)) (i32.const 2))))
@@ -33,7 +39,8 @@
         (local.set $ap (local.get $ai))
         (local.set $k (i32.const 0))
         (block $k_done (loop $kl
-          (br_if $k_done (i32.ge_u (local.get $k) (local.get $K)))
+          (br_if $k_done (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $K)))
+          ;; repeat 4 {
           (local.set $bv0 (v128.load offset=0 (local.get $bp)))
           (local.set $bv1 (v128.load offset=16 (local.get $bp)))
           (local.set $av (f32x4.splat (f32.load (local.get $ap))))
@@ -42,16 +49,38 @@
           (local.set $av (f32x4.splat (f32.load (i32.add (local.get $ap) (local.get $astep)))))
           (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $bv0))))
           (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $bv1))))
-          (local.set $av (f32x4.splat (f32.load (i32.add (local.get $ap) (i32.shl (local.get $astep) (i32.const 1))))))
+          (local.set $av (f32x4.splat (f32.load (i32.add (local.get $ap) (local.get $astep2)))))
           (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $bv0))))
           (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $bv1))))
-          (local.set $av (f32x4.splat (f32.load (i32.add (local.get $ap) (i32.mul (local.get $astep) (i32.const 3))))))
+          (local.set $av (f32x4.splat (f32.load (i32.add (local.get $ap) (local.get $astep3)))))
           (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $bv0))))
           (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $bv1))))
-          (local.set $ap (i32.add (local.get $ap) (i32.shl (local.get $sak) (i32.const 2))))
+          (local.set $ap (i32.add (local.get $ap) (local.get $kstep)))
           (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          ;; }
           (br $kl)))
+        ;; the last K mod 4
+        (block $k_done_t (loop $kl_t
+          (br_if $k_done_t (i32.ge_u (local.get $k) (local.get $K)))
+          (local.set $bv0 (v128.load offset=0 (local.get $bp)))
+          (local.set $bv1 (v128.load offset=16 (local.get $bp)))
+          (local.set $av (f32x4.splat (f32.load (local.get $ap))))
+          (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $bv0))))
+          (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $bv1))))
+          (local.set $av (f32x4.splat (f32.load (i32.add (local.get $ap) (local.get $astep)))))
+          (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $bv0))))
+          (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $bv1))))
+          (local.set $av (f32x4.splat (f32.load (i32.add (local.get $ap) (local.get $astep2)))))
+          (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $bv0))))
+          (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $bv1))))
+          (local.set $av (f32x4.splat (f32.load (i32.add (local.get $ap) (local.get $astep3)))))
+          (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $bv0))))
+          (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $bv1))))
+          (local.set $ap (i32.add (local.get $ap) (local.get $kstep)))
+          (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $kl_t)))
         (local.set $bp (i32.add (local.get $cp) (i32.shl (local.get $j) (i32.const 2))))
         (v128.store offset=0 (local.get $bp) (local.get $c00))
         (v128.store offset=16 (local.get $bp) (local.get $c01))
@@ -107,7 +136,8 @@
       (local.set $ap (local.get $ai))
       (local.set $k (i32.const 0))
       (block $k_done (loop $kl
-        (br_if $k_done (i32.ge_u (local.get $k) (local.get $K)))
+        (br_if $k_done (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $K)))
+        ;; repeat 4 {
         (local.set $b0 (v128.load offset=0 (local.get $bp))) (local.set $b1 (v128.load offset=16 (local.get $bp)))
         (local.set $b2 (v128.load offset=32 (local.get $bp))) (local.set $b3 (v128.load offset=48 (local.get $bp)))
         (local.set $a0 (f32x4.splat (f32.load (local.get $ap))))
@@ -123,7 +153,27 @@
         (local.set $ap (i32.add (local.get $ap) (i32.shl (local.get $sak) (i32.const 2))))
         (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        ;; }
         (br $kl)))
+      ;; the last K mod 4
+      (block $k_done_t (loop $kl_t
+        (br_if $k_done_t (i32.ge_u (local.get $k) (local.get $K)))
+        (local.set $b0 (v128.load offset=0 (local.get $bp))) (local.set $b1 (v128.load offset=16 (local.get $bp)))
+        (local.set $b2 (v128.load offset=32 (local.get $bp))) (local.set $b3 (v128.load offset=48 (local.get $bp)))
+        (local.set $a0 (f32x4.splat (f32.load (local.get $ap))))
+        (local.set $a1 (f32x4.splat (f32.load (i32.add (local.get $ap) (local.get $astep)))))
+        (local.set $x0 (f32x4.add (local.get $x0) (f32x4.mul (local.get $a0) (local.get $b0))))
+        (local.set $x1 (f32x4.add (local.get $x1) (f32x4.mul (local.get $a0) (local.get $b1))))
+        (local.set $x2 (f32x4.add (local.get $x2) (f32x4.mul (local.get $a0) (local.get $b2))))
+        (local.set $x3 (f32x4.add (local.get $x3) (f32x4.mul (local.get $a0) (local.get $b3))))
+        (local.set $y0 (f32x4.add (local.get $y0) (f32x4.mul (local.get $a1) (local.get $b0))))
+        (local.set $y1 (f32x4.add (local.get $y1) (f32x4.mul (local.get $a1) (local.get $b1))))
+        (local.set $y2 (f32x4.add (local.get $y2) (f32x4.mul (local.get $a1) (local.get $b2))))
+        (local.set $y3 (f32x4.add (local.get $y3) (f32x4.mul (local.get $a1) (local.get $b3))))
+        (local.set $ap (i32.add (local.get $ap) (i32.shl (local.get $sak) (i32.const 2))))
+        (local.set $bp (i32.add (local.get $bp) (local.get $rowBytes)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $kl_t)))
       (local.set $bp (i32.add (local.get $cp) (i32.shl (local.get $j) (i32.const 2))))
       (v128.store offset=0 (local.get $bp) (local.get $x0)) (v128.store offset=16 (local.get $bp) (local.get $x1))
       (v128.store offset=32 (local.get $bp) (local.get $x2)) (v128.store offset=48 (local.get $bp) (local.get $x3))
@@ -225,7 +275,8 @@
         (local.set $s12 (v128.const f32x4 0 0 0 0)) (local.set $s13 (v128.const f32x4 0 0 0 0))
         (local.set $off (i32.const 0))
         (block $k_done (loop $kl
-          (br_if $k_done (i32.ge_u (local.get $off) (i32.shl (local.get $k4) (i32.const 2))))
+          (br_if $k_done (i32.gt_u (i32.add (local.get $off) (i32.const 64)) (i32.shl (local.get $k4) (i32.const 2))))
+          ;; repeat 4 {
           (local.set $va0 (v128.load (i32.add (local.get $ap) (local.get $off))))
           (local.set $va1 (v128.load (i32.add (local.get $aq) (local.get $off))))
           (local.set $vb (v128.load (i32.add (local.get $bp) (local.get $off))))
@@ -241,7 +292,27 @@
           (local.set $s03 (f32x4.add (local.get $s03) (f32x4.mul (local.get $va0) (local.get $vb))))
           (local.set $s13 (f32x4.add (local.get $s13) (f32x4.mul (local.get $va1) (local.get $vb))))
           (local.set $off (i32.add (local.get $off) (i32.const 16)))
+          ;; }
           (br $kl)))
+        ;; the last (k4 / 4) mod 4 vectors
+        (block $k_done_t (loop $kl_t
+          (br_if $k_done_t (i32.ge_u (local.get $off) (i32.shl (local.get $k4) (i32.const 2))))
+          (local.set $va0 (v128.load (i32.add (local.get $ap) (local.get $off))))
+          (local.set $va1 (v128.load (i32.add (local.get $aq) (local.get $off))))
+          (local.set $vb (v128.load (i32.add (local.get $bp) (local.get $off))))
+          (local.set $s00 (f32x4.add (local.get $s00) (f32x4.mul (local.get $va0) (local.get $vb))))
+          (local.set $s10 (f32x4.add (local.get $s10) (f32x4.mul (local.get $va1) (local.get $vb))))
+          (local.set $vb (v128.load (i32.add (i32.add (local.get $bp) (local.get $kb)) (local.get $off))))
+          (local.set $s01 (f32x4.add (local.get $s01) (f32x4.mul (local.get $va0) (local.get $vb))))
+          (local.set $s11 (f32x4.add (local.get $s11) (f32x4.mul (local.get $va1) (local.get $vb))))
+          (local.set $vb (v128.load (i32.add (i32.add (local.get $bp) (i32.shl (local.get $kb) (i32.const 1))) (local.get $off))))
+          (local.set $s02 (f32x4.add (local.get $s02) (f32x4.mul (local.get $va0) (local.get $vb))))
+          (local.set $s12 (f32x4.add (local.get $s12) (f32x4.mul (local.get $va1) (local.get $vb))))
+          (local.set $vb (v128.load (i32.add (i32.add (local.get $bp) (i32.mul (local.get $kb) (i32.const 3))) (local.get $off))))
+          (local.set $s03 (f32x4.add (local.get $s03) (f32x4.mul (local.get $va0) (local.get $vb))))
+          (local.set $s13 (f32x4.add (local.get $s13) (f32x4.mul (local.get $va1) (local.get $vb))))
+          (local.set $off (i32.add (local.get $off) (i32.const 16)))
+          (br $kl_t)))
         (call $store4 (local.get $cp) (local.get $j) (local.get $ap) (local.get $bp) (local.get $kb) (local.get $k4) (local.get $K)
           (local.get $s00) (local.get $s01) (local.get $s02) (local.get $s03))
         (call $store4 (i32.add (local.get $cp) (i32.shl (local.get $N) (i32.const 2))) (local.get $j) (local.get $aq) (local.get $bp)
@@ -262,6 +333,59 @@
     (if (i32.lt_u (local.get $i) (local.get $M)) (then
       (call $row_nt (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $kb))) (local.get $b)
         (i32.add (local.get $c) (i32.shl (i32.mul (local.get $i) (local.get $N)) (i32.const 2))) (local.get $K) (local.get $N))))
+  )
+
+;; dst[C×R] = src[R×C]ᵀ: 4×4 blocks through registers (two rounds of lane shuffles), then the
+  ;; rows and columns past the last multiple of 4 one float at a time. Lets a product by a weight's
+  ;; transpose use the fast A·B path above (conv2d.ts) instead of A·Bᵀ's dot products.
+  (func (export "transpose") (param $src i32) (param $dst i32) (param $R i32) (param $C i32)
+    (local $i i32) (local $j i32) (local $r4 i32) (local $c4 i32) (local $rb i32) (local $cb i32) (local $p i32) (local $q i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $r4 (i32.and (local.get $R) (i32.const -4)))
+    (local.set $c4 (i32.and (local.get $C) (i32.const -4)))
+    (local.set $rb (i32.shl (local.get $R) (i32.const 2)))
+    (local.set $cb (i32.shl (local.get $C) (i32.const 2)))
+    (block $i_done (loop $il
+      (br_if $i_done (i32.ge_u (local.get $i) (local.get $r4)))
+      (local.set $j (i32.const 0))
+      (block $j_done (loop $jl
+        (br_if $j_done (i32.ge_u (local.get $j) (local.get $c4)))
+        (local.set $p (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $C)) (local.get $j)) (i32.const 2))))
+        (local.set $x0 (v128.load (local.get $p)))
+        (local.set $x1 (v128.load (i32.add (local.get $p) (local.get $cb))))
+        (local.set $x2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $cb) (i32.const 1)))))
+        (local.set $x3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $cb) (i32.const 3)))))
+        ;; t0 = (x0₀ x1₀ x0₁ x1₁), t1 = (x0₂ x1₂ x0₃ x1₃), t2, t3 the same of x2, x3
+        (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x0) (local.get $x1)))
+        (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x0) (local.get $x1)))
+        (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $x2) (local.get $x3)))
+        (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $x2) (local.get $x3)))
+        (local.set $q (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $R)) (local.get $i)) (i32.const 2))))
+        (v128.store (local.get $q) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+        (v128.store (i32.add (local.get $q) (local.get $rb))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+        (v128.store (i32.add (local.get $q) (i32.shl (local.get $rb) (i32.const 1)))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+        (v128.store (i32.add (local.get $q) (i32.mul (local.get $rb) (i32.const 3)))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $jl)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $il)))
+    ;; the columns past c4 of the rows before r4, and every column of the rows from r4 on
+    (local.set $i (i32.const 0))
+    (block $ri_done (loop $ril
+      (br_if $ri_done (i32.ge_u (local.get $i) (local.get $R)))
+      (local.set $j (select (i32.const 0) (local.get $c4) (i32.ge_u (local.get $i) (local.get $r4))))
+      (block $rj_done (loop $rjl
+        (br_if $rj_done (i32.ge_u (local.get $j) (local.get $C)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $R)) (local.get $i)) (i32.const 2)))
+          (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $C)) (local.get $j)) (i32.const 2)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $rjl)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $ril)))
   )
 
   ;; One row of C = A·Bᵀ (A's row at ap, C's row at cp; a matrix-vector product, the last odd row

