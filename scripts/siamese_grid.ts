@@ -149,8 +149,13 @@ await writeJsonAtomic(`${out}/${kind}-index.json`, index);
 const engine = resolveEngine(flags.engine as EngineChoice);
 // The native engine uses tfjs only to build each model (weights drawn by our own generator), which
 // wasm does quickly on any machine; on a GPU host, 16 workers would otherwise each open a WebGPU device.
-if (engine === "native" && wasGiven("backend")) {
-  console.error("note: the native engine trains on the CPU; --backend only matters with --engine tfjs");
+// wasGiven("ensemble") also sees --no-ensemble.
+const tfjsOnly = ["backend", "ensemble"].filter((f) => wasGiven(f));
+if (engine === "native" && tfjsOnly.length > 0) {
+  const names = tfjsOnly.map((f) => f === "ensemble" ? "--ensemble/--no-ensemble" : `--${f}`).join(" and ");
+  console.error(
+    `note: the native engine trains one model per process on the CPU; ${names} only apply to --engine tfjs`,
+  );
 }
 const backend = await initBackend(engine === "native" ? "wasm" : flags.backend as never);
 console.error(`${describeBackend(backend)}; engine ${engine}`);
