@@ -10,7 +10,7 @@
  *   deno task siamese-grid --quick              # a tiny grid in about a minute
  *   deno task siamese-grid --study              # the 2×2 study
  *   deno task siamese-grid --shard 0/4          # a quarter of the grid (Slurm array task, …)
- *   deno task siamese-grid --workers 2          # two local shard processes, then the summary
+ *   deno task siamese-grid --workers 2          # two local worker processes, then the summary
  *
  * Every run trains on the native engine (lib/native: our WebAssembly SIMD kernels), one process per
  * core, a GPU machine included (faster there than tfjs ensembles on WebGPU: lib/siamese/engine.ts);
@@ -76,7 +76,7 @@ const FLAGS = {
   ),
   workers: flag.int(
     0,
-    "local shard processes to run in parallel, then summarise (0 = one per core on the native engine, else 1)",
+    "local worker processes to run in parallel, then summarise (0 = one per core on the native engine, else 1)",
     {
       check: (v) => v >= 0 || "must be ≥ 0",
     },
@@ -147,8 +147,6 @@ const index: RunIndex = {
 await writeJsonAtomic(`${out}/${kind}-index.json`, index);
 
 const engine = resolveEngine(flags.engine as EngineChoice);
-// The native engine uses tfjs only to build each model (weights drawn by our own generator), which
-// wasm does quickly on any machine; on a GPU host, 16 workers would otherwise each open a WebGPU device.
 // wasGiven("ensemble") also sees --no-ensemble.
 const tfjsOnly = ["backend", "ensemble"].filter((f) => wasGiven(f));
 if (engine === "native" && tfjsOnly.length > 0) {
@@ -157,6 +155,8 @@ if (engine === "native" && tfjsOnly.length > 0) {
     `note: the native engine trains one model per process on the CPU; ${names} only apply to --engine tfjs`,
   );
 }
+// The native engine uses tfjs only to build each model (weights drawn by our own generator), which
+// wasm does quickly on any machine; on a GPU host, 16 workers would otherwise each open a WebGPU device.
 const backend = await initBackend(engine === "native" ? "wasm" : flags.backend as never);
 console.error(`${describeBackend(backend)}; engine ${engine}`);
 

@@ -28,6 +28,9 @@ export interface StepStats {
 
 const DIGITS = 10;
 
+/** Slices of the flat buffers one Adam pass updates. */
+type AdamRun = { p: FloatBuffer; g: FloatBuffer; m: FloatBuffer; v: FloatBuffer };
+
 export class NativePairModel {
   /** Flat parameters, gradients and Adam moments (each tensor 4-aligned, padding kept at 0). */
   readonly params: FloatBuffer;
@@ -36,7 +39,9 @@ export class NativePairModel {
   readonly v: FloatBuffer;
   readonly parameterCount: number;
   /** Runs of slots the flat Adam pass updates when dense weights are updated in their backward. */
-  readonly #unfusedRuns: { p: FloatBuffer; g: FloatBuffer; m: FloatBuffer; v: FloatBuffer }[];
+  readonly #unfusedRuns: AdamRun[];
+  /** All parameters as one run, for steps that take gradients first. */
+  readonly #allRuns: AdamRun[];
   readonly #trunks: NativeSequential[];
   readonly #combiner: NativeSequential;
   readonly #mlp: boolean;
@@ -83,6 +88,7 @@ export class NativePairModel {
       else ranges.push([s.offset, end]);
     }
     this.#unfusedRuns = ranges.map(([start, end]) => this.#run(start, end - start));
+    this.#allRuns = [this.#run(0, n)];
     this.#pairFeatures = engine.arena.floats(maxPairs * 2 * DIGITS);
     this.#dLogit = engine.arena.floats(maxPairs);
   }
@@ -91,7 +97,7 @@ export class NativePairModel {
     return [...this.#trunks, this.#combiner].flatMap((s) => s.bindings);
   }
 
-  #run(offset: number, n: number) {
+  #run(offset: number, n: number): AdamRun {
     return {
       p: this.params.slice(offset, n),
       g: this.grads.slice(offset, n),
@@ -113,8 +119,7 @@ export class NativePairModel {
   step(set: PairSet, rows: Int32Array, w: LossWeights, adam: AdamScalars): StepStats {
     const fused = rows.length === 1;
     const stats = this.#pass(set, rows, w, true, fused ? adam : undefined);
-    const flat = { p: this.params, g: this.grads, m: this.m, v: this.v };
-    for (const run of fused ? this.#unfusedRuns : [flat]) adamStep(this.engine, run, adam);
+    for (const run of fused ? this.#unfusedRuns : this.#allRuns) adamStep(this.engine, run, adam);
     return stats;
   }
 
