@@ -11,6 +11,7 @@ import { buildModel, trainRun } from "../lib/siamese/run.ts";
 import { lossWeights, trainRunNative } from "../lib/native/train_run.ts";
 import { adamScalars, adamStep, Engine } from "../lib/native/engine.ts";
 import { NativePairModel } from "../lib/native/pair_model.ts";
+import type { SiameseNet } from "../lib/models/siamese.ts";
 import { RoundDataCache } from "../lib/siamese/data.ts";
 import type { RunConfig } from "../lib/siamese/config.ts";
 import type { EpochRow } from "../lib/train/loop.ts";
@@ -30,6 +31,7 @@ Deno.test("native run ≡ tfjs run: histories agree (dropout on; one trunk, two 
       base,
       { ...base, weightSharing: false, batchSize: 7, alpha: 0.25 },
       { ...base, architecture: 2, round: 1 },
+      { ...base, alpha: 0 }, // the comparison head frozen (pair_model.ts, step)
       { ...base, model: "mlp", k: 0, channels: 0, hidden: 32, aux: false, alpha: 1, batchSize: 7 },
     ] satisfies RunConfig[]
   ) {
@@ -80,6 +82,7 @@ Deno.test("native: the fused batch-1 step (dense weights updated in backward) = 
     const cfg of [
       base,
       { ...base, weightSharing: false },
+      { ...base, alpha: 0 }, // skips the head's backward pass and Adam; the plain path runs both
       { ...base, model: "mlp", k: 0, channels: 0, hidden: 32, aux: false, alpha: 1 },
     ] satisfies RunConfig[]
   ) {
@@ -96,6 +99,14 @@ Deno.test("native: the fused batch-1 step (dense weights updated in backward) = 
       );
     }
     assertScaledClose(fused.params.f, plain.params.f, 1e-5, `${cfg.model} ws=${cfg.weightSharing} parameters`);
+    if (cfg.alpha === 0) {
+      // the head (the parameters after the trunk's) never moved, on either path
+      const model = buildModel(cfg).model as SiameseNet, initial = new NativePairModel(engine, model, 14, 1).params.f;
+      const head = fused.bindings.slice(-model.combiner.parameters().length); // bindings: trunks first
+      const trunkEnd = Math.min(...head.map((b) => (b.slot.ptr - fused.params.ptr) / 4));
+      assert.deepEqual(fused.params.f.subarray(trunkEnd), initial.subarray(trunkEnd), "α = 0: head unchanged");
+      assert.deepEqual(plain.params.f.subarray(trunkEnd), initial.subarray(trunkEnd), "α = 0: head unchanged (plain)");
+    }
     assertScaledClose(fused.m.f, plain.m.f, 1e-4, `${cfg.model} ws=${cfg.weightSharing} first moments`);
   }
 });

@@ -33,6 +33,9 @@ const cases: RunConfig[] = [
     { ...base, architecture: architecture as RunConfig["architecture"], weightSharing: false },
   ]),
   { ...base, k: 5 },
+  // 8 channels: a single-channel first layer's products along the channels (4: along the pixels)
+  { ...base, channels: 8 },
+  { ...base, architecture: 2, channels: 8, weightSharing: false },
   { ...base, aux: false, alpha: 1 },
   { ...base, model: "mlp", k: 0, channels: 0, hidden: 24, aux: false, alpha: 1 },
 ];

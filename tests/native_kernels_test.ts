@@ -144,6 +144,21 @@ Deno.test("im2col matches its definition, and col2im is its adjoint: ⟨im2col(x
   }
 });
 
+Deno.test("im2col_taps (single channel) is im2col's transpose, on the vector path and at borders and strides", () => {
+  for (const [h, k, s, p] of [[14, 3, 1, 0], [14, 5, 1, 0], [7, 5, 1, 1], [9, 2, 1, 1], [9, 3, 2, 1], [6, 3, 2, 0]]) {
+    const rows = 3, oh = Math.floor((h + 2 * p - k) / s) + 1, R = rows * oh * oh, K = k * k;
+    const x = random(rows * h * h);
+    const cols = engine.arena.floats(R * K + 4), taps = random(R * K + 4); // random: every entry must be written
+    engine.im2col.im2col(x.ptr, cols.ptr, rows, h, h, 1, k, s, p, oh, oh, 0);
+    engine.im2col.im2col_taps(x.ptr, taps.ptr, rows, h, h, k, s, p, oh, oh);
+    for (let i = 0; i < R; i++) {
+      for (let t = 0; t < K; t++) {
+        assert.equal(taps.f[t * R + i], cols.f[i * K + t], `h${h} k${k} s${s} p${p} (${i}, ${t})`);
+      }
+    }
+  }
+});
+
 Deno.test("max pooling: values and first-maximum positions, scalar and 4-channel kernels alike", () => {
   for (const [c, k] of [[3, 2], [4, 2], [8, 3], [5, 3]]) {
     const rows = 2, h = 7, oh = Math.floor(h / k), n = rows * oh * oh * c;
@@ -211,7 +226,8 @@ Deno.test("fused Adam equals Algorithm 1 of Kingma & Ba (PyTorch's ε) over seve
 
 Deno.test("fused dense backward + Adam = gradient (xᵀ·dy), dx (dy·Wᵀ) and the flat Adam step, one and two rows", () => {
   for (const R of [1, 2]) {
-    for (const [inF, outF] of [[5, 8], [7, 10], [3, 1], [6, 13]]) {
+    // [3, 1] and [11, 1] go through linear_adam_column (both of its loops), the rest through linear_adam
+    for (const [inF, outF] of [[5, 8], [7, 10], [3, 1], [11, 1], [6, 13]]) {
       const x = random(R * inF), dy = random(R * outF), w = random(inF * outF);
       const m = random(inF * outF), v = random(inF * outF);
       for (let i = 0; i < v.length; i++) v.f[i] = Math.abs(v.f[i]);
@@ -235,7 +251,9 @@ Deno.test("fused dense backward + Adam = gradient (xᵀ·dy), dx (dy·Wᵀ) and 
       };
       const flat = { p: pad(w2), g: pad(g), m: pad(m2), v: pad(v2) };
       adamStep(engine, flat, scalars);
-      engine.adamKernel.linear_adam(x.ptr, dy.ptr, w.ptr, m.ptr, v.ptr, dx.ptr, R, inF, outF, ...scalars);
+      const kernel = engine.adamKernel;
+      if (outF === 1) kernel.linear_adam_column(x.ptr, dy.ptr, w.ptr, m.ptr, v.ptr, dx.ptr, R, inF, ...scalars);
+      else kernel.linear_adam(x.ptr, dy.ptr, w.ptr, m.ptr, v.ptr, dx.ptr, R, inF, outF, ...scalars);
       const label = `R ${R} ${inF}→${outF}`;
       assert.deepEqual(Array.from(w.f), Array.from(flat.p.f.subarray(0, inF * outF)), `${label} weights`);
       assert.deepEqual(Array.from(m.f), Array.from(flat.m.f.subarray(0, inF * outF)), `${label} m`);

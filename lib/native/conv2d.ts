@@ -3,6 +3,13 @@
  * the [kh·kw·in, out] matrix): y = patches·W + b. Backward: dW = patchesᵀ·dy, db = Σ dy,
  * dpatches = dy·Wᵀ scattered back onto the input (col2im). Wᵀ is written out first: the A·B
  * product then runs ≈ 1.5× faster than A·Bᵀ's dot products, for a copy of W that stays in L2.
+ *
+ * Single-channel inputs (every trunk's first layer) keep their patches tap-major instead,
+ * patchesᵀ [k², pixels]: each tap is then a run of an image row (k² runs per output row instead of
+ * k per pixel; 3× faster). With fewer than 8 output channels (the product kernels' strip width)
+ * the products also turn around, to run along the pixels, the long side, instead of 2 or 4
+ * channels one float at a time: yᵀ = Wᵀ·patchesᵀ (transposed to NHWC after) and dWᵀ = dyᵀ·patches.
+ * Every output sums over the taps in the same order either way, so forward passes are bit-identical.
  */
 import type { FloatBuffer } from "../wasm/arena.ts";
 import type { Engine } from "./engine.ts";
@@ -30,6 +37,11 @@ export class NativeConv2d implements NativeLayer {
   readonly #dx: FloatBuffer;
   /** Wᵀ [out, kh·kw·in], refreshed each backward pass that needs the input gradient. */
   readonly #weightT: FloatBuffer;
+  /** Patches stored tap-major (single-channel input); with few channels, yᵀ / dyᵀ [out, pixels] and dWᵀ. */
+  readonly #tapMajor: boolean;
+  readonly #channelMajor: boolean;
+  readonly #outT: FloatBuffer;
+  readonly #gradT: FloatBuffer;
 
   constructor(readonly engine: Engine, readonly g: ConvGeometry, slots: ParameterSlots, maxRows: number) {
     const [h, w, c] = g.inShape;
@@ -46,19 +58,40 @@ export class NativeConv2d implements NativeLayer {
     this.#y = engine.arena.floats(maxRows * this.#pixels * g.outChannels);
     this.#dx = engine.arena.floats(maxRows * h * w * c);
     this.#weightT = engine.arena.floats(this.#P * g.outChannels);
+    this.#tapMajor = c === 1;
+    this.#channelMajor = this.#tapMajor && g.outChannels < 8;
+    this.#outT = engine.arena.floats(this.#channelMajor ? maxRows * this.#pixels * g.outChannels : 0);
+    this.#gradT = engine.arena.floats(this.#channelMajor ? this.#P * g.outChannels : 0);
   }
 
   forward(x: FloatBuffer, rows: number): FloatBuffer {
-    this.#im2col(x, this.#patches, rows, false);
     const R = rows * this.#pixels, N = this.g.outChannels;
-    this.engine.matMul(this.#patches, this.weight.value, this.#y, R, this.#P, N);
+    if (this.#channelMajor) {
+      this.#im2colTaps(x, rows);
+      this.engine.matMulTransposeA(this.weight.value, this.#patches, this.#outT, this.#P, N, R);
+      this.engine.transpose(this.#outT, this.#y, N, R);
+    } else if (this.#tapMajor) {
+      this.#im2colTaps(x, rows);
+      this.engine.gemm.gemm_nb(this.#patches.ptr, 1, R, this.weight.value.ptr, this.#y.ptr, R, this.#P, N);
+    } else {
+      this.#im2col(x, this.#patches, rows, false);
+      this.engine.matMul(this.#patches, this.weight.value, this.#y, R, this.#P, N);
+    }
     this.engine.pointwise.add_bias(this.#y.ptr, this.bias.value.ptr, R, N);
     return this.#y;
   }
 
   backward(dy: FloatBuffer, rows: number, inputGrad: boolean): FloatBuffer | null {
     const R = rows * this.#pixels, N = this.g.outChannels;
-    this.engine.matMulTransposeA(this.#patches, dy, this.weight.grad, R, this.#P, N);
+    if (this.#channelMajor) {
+      this.engine.transpose(dy, this.#outT, R, N);
+      this.engine.matMulTransposeB(this.#outT, this.#patches, this.#gradT, N, this.#P, R);
+      this.engine.transpose(this.#gradT, this.weight.grad, N, this.#P);
+    } else if (this.#tapMajor) {
+      this.engine.gemm.gemm_nb(this.#patches.ptr, R, 1, dy.ptr, this.weight.grad.ptr, this.#P, R, N);
+    } else {
+      this.engine.matMulTransposeA(this.#patches, dy, this.weight.grad, R, this.#P, N);
+    }
     this.engine.pointwise.column_sums(dy.ptr, this.bias.grad.ptr, R, N);
     if (!inputGrad) return null;
     this.engine.transpose(this.weight.value, this.#weightT, this.#P, N);
@@ -66,6 +99,11 @@ export class NativeConv2d implements NativeLayer {
     this.#dx.f.fill(0, 0, rows * this.g.inShape[0] * this.g.inShape[1] * this.g.inShape[2]);
     this.#im2col(this.#dx, this.#dPatches, rows, true);
     return this.#dx;
+  }
+
+  #im2colTaps(image: FloatBuffer, rows: number): void {
+    const [h, w] = this.g.inShape, [oh, ow] = this.outShape, { kernel: k, stride: s, padding: p } = this.g;
+    this.engine.im2col.im2col_taps(image.ptr, this.#patches.ptr, rows, h, w, k, s, p, oh, ow);
   }
 
   /** patches[(r, oy, ox), (ky, kx, c)] = image[r, oy·s+ky−p, ox·s+kx−p, c] (0 outside); or its adjoint. */

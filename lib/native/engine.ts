@@ -8,15 +8,7 @@ import { Arena, type FloatBuffer } from "../wasm/arena.ts";
 import { type Gemm, instantiateWat } from "../wasm/instantiate_wat.ts";
 
 /** Adam's per-step scalars, in the order lib/wasm/adam.wat takes them. */
-export type AdamScalars = [
-  b1: number,
-  oneMinusB1: number,
-  b2: number,
-  oneMinusB2: number,
-  vScale: number,
-  eps: number,
-  stepSize: number,
-];
+export type AdamScalars = [oneMinusB1: number, oneMinusB2: number, epsHat: number, stepSize: number];
 
 interface AdamKernel {
   adam(p: number, g: number, m: number, v: number, n: number, ...scalars: AdamScalars): void;
@@ -30,6 +22,18 @@ interface AdamKernel {
     rows: number,
     inFeatures: number,
     outFeatures: number,
+    ...scalars: AdamScalars
+  ): void;
+  /** linear_adam for one output feature (W a column). */
+  linear_adam_column(
+    x: number,
+    dy: number,
+    w: number,
+    m: number,
+    v: number,
+    dx: number,
+    rows: number,
+    inFeatures: number,
     ...scalars: AdamScalars
   ): void;
 }
@@ -61,6 +65,19 @@ export interface Im2colKernel {
     oh: number,
     ow: number,
     adjoint: number,
+  ): void;
+  /** Single-channel images to tap-major patches [k·k, rows·oh·ow] (im2col's transpose). */
+  im2col_taps(
+    image: number,
+    patches: number,
+    rows: number,
+    h: number,
+    w: number,
+    k: number,
+    stride: number,
+    padding: number,
+    oh: number,
+    ow: number,
   ): void;
 }
 
@@ -105,14 +122,18 @@ export class Engine {
   }
 }
 
-/** Step t's scalars: vScale = 1/(1−β₂ᵗ), stepSize = lr/(1−β₁ᵗ) (lib/train/adam.ts's defaults). */
+/**
+ * Step t's scalars (lib/train/adam.ts's defaults): the bias corrections folded into the step size
+ * and ε (Kingma & Ba 2015, §2): stepSize = lr·√(1−β₂ᵗ)/(1−β₁ᵗ), ε̂ = ε·√(1−β₂ᵗ).
+ */
 export function adamScalars(
   t: number,
   lr: number,
   opts: { beta1?: number; beta2?: number; eps?: number } = {},
 ): AdamScalars {
   const b1 = opts.beta1 ?? 0.9, b2 = opts.beta2 ?? 0.999, eps = opts.eps ?? 1e-8;
-  return [b1, 1 - b1, b2, 1 - b2, 1 / (1 - b2 ** t), eps, lr / (1 - b1 ** t)];
+  const root = Math.sqrt(1 - b2 ** t);
+  return [1 - b1, 1 - b2, eps * root, lr * root / (1 - b1 ** t)];
 }
 
 /** Adam on flat buffers (p, g, m, v of equal length; the kernel works 4 floats at a time, so the

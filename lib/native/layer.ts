@@ -58,6 +58,11 @@ export class ParameterSlots {
     return slot;
   }
 
+  /** Floats handed out so far (with padding): where the next slot starts. */
+  get end(): number {
+    return this.#next;
+  }
+
   /** Parameters handed out (without padding). */
   get count(): number {
     return this.slots.reduce((n, s) => n + s.length, 0);

@@ -42,7 +42,9 @@ export class NativeLinear implements NativeLayer {
       if (rows > 2) throw new Error("native engine: the fused dense update takes one or two rows (batch 1)");
       const { value, m, v } = this.weight;
       const dx = inputGrad ? this.#dx.ptr : 0;
-      this.engine.adamKernel.linear_adam(this.#x!.ptr, dy.ptr, value.ptr, m.ptr, v.ptr, dx, rows, K, N, ...adam);
+      const kernel = this.engine.adamKernel, x = this.#x!.ptr;
+      if (N === 1) kernel.linear_adam_column(x, dy.ptr, value.ptr, m.ptr, v.ptr, dx, rows, K, ...adam);
+      else kernel.linear_adam(x, dy.ptr, value.ptr, m.ptr, v.ptr, dx, rows, K, N, ...adam);
       this.engine.pointwise.column_sums(dy.ptr, this.bias.grad.ptr, rows, N);
       return inputGrad ? this.#dx : null;
     }

@@ -63,7 +63,10 @@ export async function trainRunNative(
     seconds: 0,
   };
   const resumed = await loadNativeCheckpoint(opts.checkpointPath, adam, initRng, order);
-  if (resumed) meta = resumed;
+  if (resumed) {
+    meta = resumed;
+    native.stateRestored();
+  }
   const started = performance.now();
   let stopped: string | null = null;
   for (let epoch = meta.epoch; epoch < cfg.epochs && !stopped; epoch++) {

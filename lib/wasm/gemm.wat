@@ -189,35 +189,51 @@
   )
 
   ;; One row of C = A·B from column j0 on: A's row at ai (stride sak between k), C's row at cp.
-  ;; 16 columns at a time in four accumulators (one broadcast of A(i,k) against four vectors of
-  ;; B's row k), then 4 at a time, then one by one.
+  ;; 32 columns at a time in eight accumulators (one broadcast of A(i,k) against eight vectors of
+  ;; B's row k; eight chains hide the adds' latency, four left the loop waiting on them), then 4 at
+  ;; a time, then one by one. Each C(i,j) sums over k in order whichever loop computes it.
   (func $row (param $ai i32) (param $sak i32) (param $b i32) (param $cp i32) (param $K i32) (param $N i32) (param $j0 i32)
-    (local $j i32) (local $k i32) (local $bp i32)
-    (local $av v128) (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $s f32)
+    (local $j i32) (local $k i32) (local $bp i32) (local $ap i32) (local $aEnd i32) (local $aStep i32) (local $bStep i32)
+    (local $av v128) (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
+    (local $x4 v128) (local $x5 v128) (local $x6 v128) (local $x7 v128) (local $s f32)
     (local.set $j (local.get $j0))
-    ;; 16 columns at a time
-    (block $j16_done (loop $j16
-      (br_if $j16_done (i32.gt_s (i32.add (local.get $j) (i32.const 16)) (local.get $N)))
+    (local.set $aStep (i32.shl (local.get $sak) (i32.const 2)))
+    (local.set $bStep (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $aEnd (i32.add (local.get $ai) (i32.mul (local.get $K) (local.get $aStep))))
+    ;; 32 columns at a time
+    (block $j32_done (loop $j32
+      (br_if $j32_done (i32.gt_s (i32.add (local.get $j) (i32.const 32)) (local.get $N)))
       (local.set $x0 (v128.const f32x4 0 0 0 0)) (local.set $x1 (v128.const f32x4 0 0 0 0))
       (local.set $x2 (v128.const f32x4 0 0 0 0)) (local.set $x3 (v128.const f32x4 0 0 0 0))
-      (local.set $k (i32.const 0))
+      (local.set $x4 (v128.const f32x4 0 0 0 0)) (local.set $x5 (v128.const f32x4 0 0 0 0))
+      (local.set $x6 (v128.const f32x4 0 0 0 0)) (local.set $x7 (v128.const f32x4 0 0 0 0))
+      (local.set $ap (local.get $ai))
+      (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
       (block $k_done (loop $kl
-        (br_if $k_done (i32.ge_u (local.get $k) (local.get $K)))
-        (local.set $av (f32x4.splat (f32.load (i32.add (local.get $ai) (i32.shl (i32.mul (local.get $k) (local.get $sak)) (i32.const 2))))))
-        (local.set $bp (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $N)) (local.get $j)) (i32.const 2))))
+        (br_if $k_done (i32.ge_u (local.get $ap) (local.get $aEnd)))
+        (local.set $av (f32x4.splat (f32.load (local.get $ap))))
         (local.set $x0 (f32x4.add (local.get $x0) (f32x4.mul (local.get $av) (v128.load offset=0 (local.get $bp)))))
         (local.set $x1 (f32x4.add (local.get $x1) (f32x4.mul (local.get $av) (v128.load offset=16 (local.get $bp)))))
         (local.set $x2 (f32x4.add (local.get $x2) (f32x4.mul (local.get $av) (v128.load offset=32 (local.get $bp)))))
         (local.set $x3 (f32x4.add (local.get $x3) (f32x4.mul (local.get $av) (v128.load offset=48 (local.get $bp)))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (local.set $x4 (f32x4.add (local.get $x4) (f32x4.mul (local.get $av) (v128.load offset=64 (local.get $bp)))))
+        (local.set $x5 (f32x4.add (local.get $x5) (f32x4.mul (local.get $av) (v128.load offset=80 (local.get $bp)))))
+        (local.set $x6 (f32x4.add (local.get $x6) (f32x4.mul (local.get $av) (v128.load offset=96 (local.get $bp)))))
+        (local.set $x7 (f32x4.add (local.get $x7) (f32x4.mul (local.get $av) (v128.load offset=112 (local.get $bp)))))
+        (local.set $ap (i32.add (local.get $ap) (local.get $aStep)))
+        (local.set $bp (i32.add (local.get $bp) (local.get $bStep)))
         (br $kl)))
       (local.set $bp (i32.add (local.get $cp) (i32.shl (local.get $j) (i32.const 2))))
       (v128.store offset=0 (local.get $bp) (local.get $x0))
       (v128.store offset=16 (local.get $bp) (local.get $x1))
       (v128.store offset=32 (local.get $bp) (local.get $x2))
       (v128.store offset=48 (local.get $bp) (local.get $x3))
-      (local.set $j (i32.add (local.get $j) (i32.const 16)))
-      (br $j16)))
+      (v128.store offset=64 (local.get $bp) (local.get $x4))
+      (v128.store offset=80 (local.get $bp) (local.get $x5))
+      (v128.store offset=96 (local.get $bp) (local.get $x6))
+      (v128.store offset=112 (local.get $bp) (local.get $x7))
+      (local.set $j (i32.add (local.get $j) (i32.const 32)))
+      (br $j32)))
     ;; 4 columns at a time
     (block $j4_done (loop $j4
       (br_if $j4_done (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $N)))

@@ -102,4 +102,65 @@
           (local.set $i (i32.add (local.get $i) (i32.const 4)))
           (br $sl)))))
   )
+
+  ;; Single-channel images, patches tap-major (the transpose of im2col's layout):
+  ;;   patchesT[(ky, kx), (r, oy, ox)] = image[r, oy·s + ky − p, ox·s + kx − p]   (0 outside)
+  ;; With one channel, a tap's values along ox at stride 1 are a run of an image row: k² runs of ow
+  ;; floats per output row, copied as whole vectors, where im2col copies oh·ow·k runs of k floats.
+  ;; A vector copy writes up to 3 floats past its run, onto entries written later in this sweep or
+  ;; the 4 floats of slack after the buffer. Taps reaching past the border go one float at a time.
+  (func (export "im2col_taps") (param $image i32) (param $patches i32) (param $rows i32)
+                               (param $h i32) (param $w i32) (param $k i32) (param $s i32) (param $p i32)
+                               (param $oh i32) (param $ow i32)
+    (local $ky i32) (local $kx i32) (local $r i32) (local $oy i32) (local $ox i32) (local $iy i32) (local $ix i32)
+    (local $o i32) (local $src i32) (local $i i32) (local $owBytes i32) (local $imageBytes i32)
+    (local.set $owBytes (i32.shl (local.get $ow) (i32.const 2)))
+    (local.set $imageBytes (i32.shl (i32.mul (local.get $h) (local.get $w)) (i32.const 2)))
+    (local.set $o (local.get $patches))
+    (block $ky_done (loop $kyl
+      (br_if $ky_done (i32.ge_u (local.get $ky) (local.get $k)))
+      (local.set $kx (i32.const 0))
+      (block $kx_done (loop $kxl
+        (br_if $kx_done (i32.ge_u (local.get $kx) (local.get $k)))
+        (local.set $r (i32.const 0))
+        (block $r_done (loop $rl
+          (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
+          (local.set $oy (i32.const 0))
+          (block $oy_done (loop $oyl
+            (br_if $oy_done (i32.ge_u (local.get $oy) (local.get $oh)))
+            (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $s)) (local.get $ky)) (local.get $p)))
+            (local.set $ix (i32.sub (local.get $kx) (local.get $p)))
+            (if (i32.and (i32.and (i32.eq (local.get $s) (i32.const 1)) (i32.lt_u (local.get $iy) (local.get $h)))
+                  (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.le_s (i32.add (local.get $ix) (local.get $ow)) (local.get $w))))
+              (then
+                (local.set $src (i32.add (i32.add (local.get $image) (i32.mul (local.get $r) (local.get $imageBytes)))
+                  (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (i32.const 2))))
+                (local.set $i (i32.const 0))
+                (block $copied (loop $copy
+                  (br_if $copied (i32.ge_u (local.get $i) (local.get $owBytes)))
+                  (v128.store (i32.add (local.get $o) (local.get $i)) (v128.load (i32.add (local.get $src) (local.get $i))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                  (br $copy))))
+              (else
+                (local.set $ox (i32.const 0))
+                (block $ox_done (loop $oxl
+                  (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $ow)))
+                  (local.set $ix (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $s)) (local.get $kx)) (local.get $p)))
+                  (f32.store (i32.add (local.get $o) (i32.shl (local.get $ox) (i32.const 2)))
+                    (if (result f32) (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w)))
+                      (then (f32.load (i32.add (i32.add (local.get $image) (i32.mul (local.get $r) (local.get $imageBytes)))
+                        (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (i32.const 2)))))
+                      (else (f32.const 0))))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $oxl)))))
+            (local.set $o (i32.add (local.get $o) (local.get $owBytes)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $oyl)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $rl)))
+        (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+        (br $kxl)))
+      (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+      (br $kyl)))
+  )
 )
