@@ -10,32 +10,23 @@ import { type Gemm, instantiateWat } from "../wasm/instantiate_wat.ts";
 /** Adam's per-step scalars, in the order lib/wasm/adam.wat takes them. */
 export type AdamScalars = [oneMinusB1: number, oneMinusB2: number, epsHat: number, stepSize: number];
 
+/** A dense layer's fused backward + Adam (lib/wasm/adam.wat): its buffers (byte pointers; dx 0 = none) and sizes. */
+type DenseAdamBuffers = [
+  x: number,
+  dy: number,
+  w: number,
+  m: number,
+  v: number,
+  dx: number,
+  rows: number,
+  inFeatures: number,
+];
+
 interface AdamKernel {
   adam(p: number, g: number, m: number, v: number, n: number, ...scalars: AdamScalars): void;
-  linear_adam(
-    x: number,
-    dy: number,
-    w: number,
-    m: number,
-    v: number,
-    dx: number,
-    rows: number,
-    inFeatures: number,
-    outFeatures: number,
-    ...scalars: AdamScalars
-  ): void;
+  linear_adam(...args: [...DenseAdamBuffers, outFeatures: number, ...AdamScalars]): void;
   /** linear_adam for one output feature (W a column). */
-  linear_adam_column(
-    x: number,
-    dy: number,
-    w: number,
-    m: number,
-    v: number,
-    dx: number,
-    rows: number,
-    inFeatures: number,
-    ...scalars: AdamScalars
-  ): void;
+  linear_adam_column(...args: [...DenseAdamBuffers, ...AdamScalars]): void;
 }
 
 /** lib/wasm/pointwise.wat (pointers in bytes, counts in elements). */
