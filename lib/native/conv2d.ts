@@ -6,7 +6,7 @@
  *
  * Single-channel inputs (every trunk's first layer) keep their patches tap-major instead,
  * patchesᵀ [k², pixels]: each tap is then a run of an image row (k² runs per output row instead of
- * k per pixel; 3× faster). With fewer than 8 output channels (the product kernels' strip width)
+ * k per pixel; 2–4× faster). With fewer than 8 output channels (the product kernels' strip width)
  * the products also turn around, to run along the pixels, the long side, instead of 2 or 4
  * channels one float at a time: yᵀ = Wᵀ·patchesᵀ (transposed to NHWC after) and dWᵀ = dyᵀ·patches.
  * Every output sums over the taps in the same order either way, so forward passes are bit-identical.
