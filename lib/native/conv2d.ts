@@ -65,17 +65,16 @@ export class NativeConv2d implements NativeLayer {
   }
 
   forward(x: FloatBuffer, rows: number): FloatBuffer {
-    const R = rows * this.#pixels, N = this.g.outChannels;
+    const R = rows * this.#pixels, N = this.g.outChannels, W = this.weight.value;
+    if (this.#tapMajor) this.#im2colTaps(x, rows);
+    else this.#im2col(x, this.#patches, rows, false);
     if (this.#channelMajor) {
-      this.#im2colTaps(x, rows);
-      this.engine.matMulTransposeA(this.weight.value, this.#patches, this.#outT, this.#P, N, R);
+      this.engine.matMulTransposeA(W, this.#patches, this.#outT, this.#P, N, R); // yᵀ = Wᵀ·patchesᵀ
       this.engine.transpose(this.#outT, this.#y, N, R);
     } else if (this.#tapMajor) {
-      this.#im2colTaps(x, rows);
-      this.engine.gemm.gemm_nb(this.#patches.ptr, 1, R, this.weight.value.ptr, this.#y.ptr, R, this.#P, N);
+      this.engine.matMulTransposeA(this.#patches, W, this.#y, this.#P, R, N); // y = (patchesᵀ)ᵀ·W
     } else {
-      this.#im2col(x, this.#patches, rows, false);
-      this.engine.matMul(this.#patches, this.weight.value, this.#y, R, this.#P, N);
+      this.engine.matMul(this.#patches, W, this.#y, R, this.#P, N);
     }
     this.engine.pointwise.add_bias(this.#y.ptr, this.bias.value.ptr, R, N);
     return this.#y;
@@ -88,7 +87,7 @@ export class NativeConv2d implements NativeLayer {
       this.engine.matMulTransposeB(this.#outT, this.#patches, this.#gradT, N, this.#P, R);
       this.engine.transpose(this.#gradT, this.weight.grad, N, this.#P);
     } else if (this.#tapMajor) {
-      this.engine.gemm.gemm_nb(this.#patches.ptr, R, 1, dy.ptr, this.weight.grad.ptr, this.#P, R, N);
+      this.engine.matMul(this.#patches, dy, this.weight.grad, this.#P, R, N); // dW = patchesᵀ·dy
     } else {
       this.engine.matMulTransposeA(this.#patches, dy, this.weight.grad, R, this.#P, N);
     }
