@@ -18,8 +18,6 @@ export {
   mnistDir,
   type TrainTest,
 } from "./data/mnist.ts";
-export { makePairs, normalizePairs, type PairSet } from "./data/pairs.ts";
-export { PairTensors } from "./data/pair_tensors.ts";
 export { gatherRows, minibatches, shuffledBatches, trainValidationSplit } from "./data/batches.ts";
 export { readJsonIfExists, writeFileAtomic, writeJsonAtomic } from "./report/atomic.ts";
 export { environment, makeResult, type RunResult, writeResult } from "./report/results.ts";

@@ -7,12 +7,12 @@
  *   deno task report --only siamese-grid      # one experiment
  */
 import { cli, commonFlags, flag } from "../lib/cli/args.ts";
-import { writeFigures as siameseFigures } from "../lib/siamese/figures.ts";
-import { writeFigures as cnnScratchFigures } from "../lib/cnn_scratch/figures.ts";
-import { writeFigures as cnnCalcFigures } from "../lib/calc/figures.ts";
-import { writeFigures as basicsFigures } from "../lib/basics/figures.ts";
-import { writeFigures as adversarialFigures } from "../lib/adversarial/figures.ts";
-import { writeFigures as uvaFigures } from "../lib/uva/figures.ts";
+import { writeFigures as siameseFigures } from "./siamese_grid/figures.ts";
+import { writeFigures as cnnScratchFigures } from "./cnn_scratch/figures.ts";
+import { writeFigures as cnnCalcFigures } from "./cnn_calc/figures.ts";
+import { writeFigures as basicsFigures } from "./basics/figures.ts";
+import { writeFigures as adversarialFigures } from "./adversarial/figures.ts";
+import { writeFigures as uvaFigures } from "./uva/figures.ts";
 
 const EXPERIMENTS: Record<string, (outDir: string) => Promise<string[]>> = {
   "siamese-grid": siameseFigures,

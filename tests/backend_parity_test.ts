@@ -14,10 +14,10 @@ import { initBackend, tf } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { AvgPool2d, BatchNorm, Conv2d, ELU, Flatten, LeakyReLU, Linear, MaxPool2d, Sequential } from "../lib/nn/mod.ts";
 import { WASM_VIA_CPU_KERNELS } from "../lib/tf/wasm_training_kernels.ts";
-import { SiameseNet } from "../lib/models/siamese.ts";
-import { pairObjective } from "../lib/models/pair_objective.ts";
-import { PairTensors } from "../lib/data/pair_tensors.ts";
-import type { PairSet } from "../lib/data/pairs.ts";
+import { SiameseNet } from "../scripts/siamese_grid/siamese.ts";
+import { pairObjective } from "../scripts/siamese_grid/pair_objective.ts";
+import { PairTensors } from "../scripts/siamese_grid/pair_tensors.ts";
+import type { PairSet } from "../scripts/siamese_grid/pairs.ts";
 import { assertScaledClose, maxAbs } from "./_helpers/numeric.ts";
 
 const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
@@ -206,7 +206,7 @@ Deno.test("seed-000 siamese net: loss and every parameter gradient on wasm match
 
 /**
  * Max and average pooling gradients on windows whose values are all negative, mixed and positive.
- * After a LeakyReLU (every trunk of lib/models/siamese.ts) all-negative windows are common.
+ * After a LeakyReLU (every trunk of scripts/siamese_grid/siamese.ts) all-negative windows are common.
  */
 async function poolGradients(): Promise<Named> {
   const shape: [number, number, number, number] = [2, 6, 6, 3];

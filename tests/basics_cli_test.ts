@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 
 async function runScript(...args: string[]) {
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", "scripts/basics.ts", ...args],
+    args: ["run", "-A", "--no-check", "scripts/basics/main.ts", ...args],
     stdout: "piped",
     stderr: "piped",
   });

@@ -7,12 +7,12 @@ import { join } from "node:path";
 import { initBackend } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { writeResult } from "../lib/report/results.ts";
-import { disposeExamples, lineExamples } from "../lib/basics/examples.ts";
-import { runVariant, type VariantConfig } from "../lib/basics/run_variant.ts";
-import { runPath } from "../lib/basics/run_files.ts";
-import { writeFigures } from "../lib/basics/figures.ts";
-import type { BasicsSummary } from "../lib/basics/summary_table.ts";
-import { STYLE_NAMES } from "../lib/basics/models.ts";
+import { disposeExamples, lineExamples } from "../scripts/basics/examples.ts";
+import { runVariant, type VariantConfig } from "../scripts/basics/run_variant.ts";
+import { runPath } from "../scripts/basics/run_files.ts";
+import { writeFigures } from "../scripts/basics/figures.ts";
+import type { BasicsSummary } from "../scripts/basics/summary_table.ts";
+import { STYLE_NAMES } from "../scripts/basics/models.ts";
 
 const backend = await initBackend("wasm");
 

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
-import { disposeExamples, lineExamples, TRUE_LINE } from "../lib/basics/examples.ts";
-import { runVariant, type VariantConfig } from "../lib/basics/run_variant.ts";
-import { STYLE_NAMES } from "../lib/basics/models.ts";
+import { disposeExamples, lineExamples, TRUE_LINE } from "../scripts/basics/examples.ts";
+import { runVariant, type VariantConfig } from "../scripts/basics/run_variant.ts";
+import { STYLE_NAMES } from "../scripts/basics/models.ts";
 
 const backend = await initBackend("wasm");
 

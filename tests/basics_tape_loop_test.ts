@@ -8,18 +8,18 @@ import { initBackend, tf } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { SGD } from "../lib/train/sgd.ts";
 import { readState } from "../lib/nn/state.ts";
-import { fitWithTape } from "../lib/basics/tape_loop.ts";
-import { classificationTask } from "../lib/basics/tf_style_losses.ts";
+import { fitWithTape } from "../scripts/basics/tape_loop.ts";
+import { classificationTask } from "../scripts/basics/tf_style_losses.ts";
 import {
   buildExplicitModel,
   disposeExplicitModel,
   type ExplicitModel,
   explicitParameterCount,
-} from "../lib/basics/explicit_models.ts";
-import { makeInitializer } from "../lib/basics/initial_values.ts";
-import { buildHighLevelModel } from "../lib/basics/high_level_models.ts";
-import { MODEL_NAMES, SEED_PARAMETER_COUNTS } from "../lib/basics/models.ts";
-import { runVariant, type VariantConfig } from "../lib/basics/run_variant.ts";
+} from "../scripts/basics/explicit_models.ts";
+import { makeInitializer } from "../scripts/basics/initial_values.ts";
+import { buildHighLevelModel } from "../scripts/basics/high_level_models.ts";
+import { MODEL_NAMES, SEED_PARAMETER_COUNTS } from "../scripts/basics/models.ts";
+import { runVariant, type VariantConfig } from "../scripts/basics/run_variant.ts";
 
 const backend = await initBackend("wasm");
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { BatchNorm } from "../lib/nn/batchnorm.ts";
-import { buildConvNet, finalSide } from "../lib/uva/convnet.ts";
+import { buildConvNet, finalSide } from "../scripts/uva/convnet_model.ts";
 
 await initBackend("wasm");
 

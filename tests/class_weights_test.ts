@@ -1,5 +1,5 @@
 /**
- * Class reweighting and long-tailed subsets (lib/robust/class_weights.ts, imbalance.ts, robal.ts):
+ * Class reweighting and long-tailed subsets (scripts/adversarial/robust/class_weights.ts, imbalance.ts, robal.ts):
  * weights from counts, equal total weight per class, the exponential long-tail profile, exact
  * subset counts, and the reweighted objective's loss against the weighted mean written out.
  */
@@ -7,9 +7,9 @@ import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { Linear } from "../lib/nn/mod.ts";
-import { classCounts, inverseFrequencyWeights } from "../lib/robust/class_weights.ts";
-import { longTailedCounts, subsetWithCounts } from "../lib/robust/imbalance.ts";
-import { reweightedRobustObjective } from "../lib/robust/robal.ts";
+import { classCounts, inverseFrequencyWeights } from "../scripts/adversarial/robust/class_weights.ts";
+import { longTailedCounts, subsetWithCounts } from "../scripts/adversarial/robust/imbalance.ts";
+import { reweightedRobustObjective } from "../scripts/adversarial/robust/robal.ts";
 import { linfThreat, UNIT_PIXELS } from "../lib/attacks/threat_model.ts";
 import { pgd } from "../lib/attacks/pgd.ts";
 

@@ -139,7 +139,7 @@ Deno.test("wasGiven distinguishes explicit flags from defaults", () => {
 
 // ------------------------------------------------------------------------ the real script
 
-const SCRIPT = new URL("../scripts/siamese_grid.ts", import.meta.url).pathname;
+const SCRIPT = new URL("../scripts/siamese_grid/main.ts", import.meta.url).pathname;
 const ROOT = new URL("..", import.meta.url).pathname;
 
 async function runScript(...args: string[]) {
@@ -181,7 +181,7 @@ const GRID_FLAGS = [
   "workers",
 ];
 
-Deno.test("scripts/siamese_grid.ts --help exits 0 and lists every flag with its default", async () => {
+Deno.test("scripts/siamese_grid/main.ts --help exits 0 and lists every flag with its default", async () => {
   const { code, stdout, stderr } = await runScript("--help");
   assert.equal(code, 0, `exit ${code}; stderr: ${stderr}`);
   const lines = stdout.split("\n");
@@ -200,7 +200,7 @@ Deno.test("scripts/siamese_grid.ts --help exits 0 and lists every flag with its 
   assert.match(stdout, /--seed <int>.*\(default: 0\)/);
 });
 
-Deno.test("scripts/siamese_grid.ts: an unknown flag or a bad value exits 2 with the problem and the usage", async () => {
+Deno.test("scripts/siamese_grid/main.ts: an unknown flag or a bad value exits 2 with the problem and the usage", async () => {
   const bogus = await runScript("--bogus");
   assert.equal(bogus.code, 2, `exit ${bogus.code}; stderr: ${bogus.stderr}`);
   assert.match(bogus.stderr, /error: .*bogus/);

@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
-import { windowOutputLength } from "../lib/calc/output_size.ts";
-import { layerOutput, shapeTable } from "../lib/calc/shape_table.ts";
-import { SEED_CASES } from "../lib/calc/seed_cases.ts";
-import { ALEXNET, LENET5, VGG16 } from "../lib/calc/famous_networks.ts";
-import { ARCHITECTURES, buildScratch, shapeSpec } from "../lib/cnn_scratch/architectures.ts";
+import { windowOutputLength } from "../lib/scratch/output_size.ts";
+import { layerOutput, shapeTable } from "../scripts/cnn_calc/shape_table.ts";
+import { SEED_CASES } from "../scripts/cnn_calc/seed_cases.ts";
+import { ALEXNET, LENET5, VGG16 } from "../scripts/cnn_calc/famous_networks.ts";
+import { ARCHITECTURES, buildScratch, shapeSpec } from "../scripts/cnn_scratch/architectures.ts";
 import { Rng } from "../lib/random/rng.ts";
 
 await initBackend("cpu");

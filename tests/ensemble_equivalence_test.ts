@@ -5,12 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
-import { RoundDataCache } from "../lib/siamese/data.ts";
-import { trainRun } from "../lib/siamese/run.ts";
-import { trainPairEnsemble } from "../lib/ensemble/train_pair_ensemble.ts";
-import type { RunConfig } from "../lib/siamese/config.ts";
-import { groupRuns } from "../lib/siamese/schedule.ts";
-import { stackedConv2d } from "../lib/ensemble/stacked_conv.ts";
+import { RoundDataCache } from "../scripts/siamese_grid/data.ts";
+import { trainRun } from "../scripts/siamese_grid/run.ts";
+import { trainPairEnsemble } from "../scripts/siamese_grid/ensemble/train_pair_ensemble.ts";
+import type { RunConfig } from "../scripts/siamese_grid/config.ts";
+import { groupRuns } from "../scripts/siamese_grid/schedule.ts";
+import { stackedConv2d } from "../scripts/siamese_grid/ensemble/stacked_conv.ts";
 
 const base: RunConfig = {
   model: "siamese",

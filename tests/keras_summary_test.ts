@@ -8,8 +8,8 @@ import { initBackend } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { BatchNorm, Linear, ReLU } from "../lib/nn/mod.ts";
 import { SequentialModel } from "../lib/keras/mod.ts";
-import { buildHighLevelModel } from "../lib/basics/high_level_models.ts";
-import { MODEL_NAMES, SEED_PARAMETER_COUNTS } from "../lib/basics/models.ts";
+import { buildHighLevelModel } from "../scripts/basics/high_level_models.ts";
+import { MODEL_NAMES, SEED_PARAMETER_COUNTS } from "../scripts/basics/models.ts";
 
 await initBackend("wasm");
 

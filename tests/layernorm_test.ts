@@ -10,8 +10,8 @@ import { Rng } from "../lib/random/rng.ts";
 import { LayerNorm } from "../lib/nn/layernorm.ts";
 import { CustomGradLayerNorm, layerNormCustomGrad } from "../lib/nn/layernorm_op.ts";
 import { gradientError } from "../lib/scratch/gradcheck.ts";
-import { layerNormBackward64 } from "../lib/uva/layernorm_reference.ts";
-import { runLayerNormChecks } from "../lib/uva/layernorm_check.ts";
+import { layerNormBackward64 } from "../scripts/uva/layernorm_reference.ts";
+import { runLayerNormChecks } from "../scripts/uva/layernorm_check.ts";
 
 await initBackend("cpu");
 

@@ -7,13 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { initBackend } from "../lib/tf.ts";
-import { buildModel, trainRun } from "../lib/siamese/run.ts";
-import { lossWeights, trainRunNative } from "../lib/native/train_run.ts";
+import { buildModel, trainRun } from "../scripts/siamese_grid/run.ts";
+import { lossWeights, trainRunNative } from "../scripts/siamese_grid/native_run.ts";
 import { adamScalars, adamStep, Engine } from "../lib/native/engine.ts";
-import { NativePairModel } from "../lib/native/pair_model.ts";
-import type { SiameseNet } from "../lib/models/siamese.ts";
-import { RoundDataCache } from "../lib/siamese/data.ts";
-import type { RunConfig } from "../lib/siamese/config.ts";
+import { NativePairModel } from "../scripts/siamese_grid/native_pair_model.ts";
+import type { SiameseNet } from "../scripts/siamese_grid/siamese.ts";
+import { RoundDataCache } from "../scripts/siamese_grid/data.ts";
+import type { RunConfig } from "../scripts/siamese_grid/config.ts";
 import type { EpochRow } from "../lib/train/loop.ts";
 import { smallRun } from "./_helpers/small_run.ts";
 import { assertScaledClose } from "./_helpers/numeric.ts";

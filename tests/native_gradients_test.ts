@@ -6,16 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
-import { buildModel } from "../lib/siamese/run.ts";
-import { pairLoss } from "../lib/models/pair_objective.ts";
+import { buildModel } from "../scripts/siamese_grid/run.ts";
+import { pairLoss } from "../scripts/siamese_grid/pair_objective.ts";
 import { Engine } from "../lib/native/engine.ts";
-import { NativePairModel } from "../lib/native/pair_model.ts";
-import { lossWeights } from "../lib/native/train_run.ts";
-import { makePairs, normalizePairs } from "../lib/data/pairs.ts";
+import { NativePairModel } from "../scripts/siamese_grid/native_pair_model.ts";
+import { lossWeights } from "../scripts/siamese_grid/native_run.ts";
+import { makePairs, normalizePairs } from "../scripts/siamese_grid/pairs.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
-import { PairTensors } from "../lib/data/pair_tensors.ts";
+import { PairTensors } from "../scripts/siamese_grid/pair_tensors.ts";
 import { Rng } from "../lib/random/rng.ts";
-import type { RunConfig } from "../lib/siamese/config.ts";
+import type { RunConfig } from "../scripts/siamese_grid/config.ts";
 import { assertScaledClose } from "./_helpers/numeric.ts";
 import { smallRun } from "./_helpers/small_run.ts";
 

@@ -1,12 +1,12 @@
 /**
- * The seed-000 pair sets on real MNIST (lib/data/pairs.ts), normalisation, and the batching and
- * splitting helpers (lib/data/batches.ts, lib/data/pair_tensors.ts).
+ * The seed-000 pair sets on real MNIST (scripts/siamese_grid/pairs.ts), normalisation, and the batching and
+ * splitting helpers (lib/data/batches.ts, scripts/siamese_grid/pair_tensors.ts).
  */
 import assert from "node:assert/strict";
 import { loadMnist } from "../lib/data/mnist.ts";
-import { makePairs, normalizePairs, type PairSet } from "../lib/data/pairs.ts";
+import { makePairs, normalizePairs, type PairSet } from "../scripts/siamese_grid/pairs.ts";
 import { gatherRows, minibatches, shuffledBatches, trainValidationSplit } from "../lib/data/batches.ts";
-import { PairTensors } from "../lib/data/pair_tensors.ts";
+import { PairTensors } from "../scripts/siamese_grid/pair_tensors.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { initBackend, tf } from "../lib/tf.ts";
 

@@ -13,9 +13,9 @@ import { SoftmaxCrossEntropy } from "../lib/scratch/softmax_cross_entropy.ts";
 import { gradientError } from "../lib/scratch/gradcheck.ts";
 import { AdaGrad } from "../lib/train/adagrad.ts";
 import { crossEntropy } from "../lib/train/losses.ts";
-import { type Architecture, buildAutodiff, buildScratch } from "../lib/cnn_scratch/architectures.ts";
-import { trainTwins } from "../lib/cnn_scratch/train_twins.ts";
-import type { SeedSplits } from "../lib/cnn_scratch/data.ts";
+import { type Architecture, buildAutodiff, buildScratch } from "../scripts/cnn_scratch/architectures.ts";
+import { trainTwins } from "../scripts/cnn_scratch/train_twins.ts";
+import type { SeedSplits } from "../scripts/cnn_scratch/data.ts";
 
 await initBackend("wasm");
 

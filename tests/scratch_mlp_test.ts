@@ -21,9 +21,9 @@ import {
   worstError,
 } from "../lib/scratch/gradcheck.ts";
 import { ELU, Linear, Sequential, Softmax } from "../lib/nn/mod.ts";
-import { StepBatches } from "../lib/uva/step_batches.ts";
-import type { ImageFeatures } from "../lib/uva/inputs.ts";
-import { trainScratchMLP } from "../lib/uva/scratch_training.ts";
+import { StepBatches } from "../scripts/uva/step_batches.ts";
+import type { ImageFeatures } from "../scripts/uva/inputs.ts";
+import { trainScratchMLP } from "../scripts/uva/scratch_training.ts";
 
 await initBackend("cpu");
 

@@ -1,9 +1,9 @@
 /** Grid enumeration, sharding and merge; resume after a kill; run ids. */
 import assert from "node:assert/strict";
-import { cartesian, parseShard, shardOf, stableHash } from "../lib/grid/grid.ts";
-import { gridRuns, runId, SEED_GRID } from "../lib/siamese/config.ts";
-import { summarize } from "../lib/siamese/summary.ts";
-import type { SiameseResult } from "../lib/siamese/summary.ts";
+import { cartesian, parseShard, shardOf, stableHash } from "../scripts/siamese_grid/grid.ts";
+import { gridRuns, runId, SEED_GRID } from "../scripts/siamese_grid/config.ts";
+import { summarize } from "../scripts/siamese_grid/summary.ts";
+import type { SiameseResult } from "../scripts/siamese_grid/summary.ts";
 
 const common = {
   epochs: 20,
@@ -77,7 +77,7 @@ const tiny = [
 
 async function grid(out: string, extra: string[] = []) {
   const p = await new Deno.Command(deno, {
-    args: ["run", "-A", "scripts/siamese_grid.ts", ...tiny, "--out", out, ...extra],
+    args: ["run", "-A", "scripts/siamese_grid/main.ts", ...tiny, "--out", out, ...extra],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -121,7 +121,7 @@ for (
     const clean = await Deno.makeTempDir(), killed = await Deno.makeTempDir();
     await grid(clean, args);
     const child = new Deno.Command(deno, {
-      args: ["run", "-A", "scripts/siamese_grid.ts", ...tiny, "--out", killed, ...args],
+      args: ["run", "-A", "scripts/siamese_grid/main.ts", ...tiny, "--out", killed, ...args],
       stdout: "null",
       stderr: "null",
     }).spawn();

@@ -1,8 +1,8 @@
 /** The seed-000 architectures: output shapes, parameter counts, weight sharing, loss combination. */
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
-import { ARCHITECTURES, digitNet, PairMLP, SiameseNet, trunkOutputSide } from "../lib/models/siamese.ts";
-import { pairLoss } from "../lib/models/pair_objective.ts";
+import { ARCHITECTURES, digitNet, PairMLP, SiameseNet, trunkOutputSide } from "../scripts/siamese_grid/siamese.ts";
+import { pairLoss } from "../scripts/siamese_grid/pair_objective.ts";
 import { bceWithLogits, crossEntropy } from "../lib/train/losses.ts";
 import { Rng } from "../lib/random/rng.ts";
 

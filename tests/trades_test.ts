@@ -1,5 +1,5 @@
 /**
- * TRADES (lib/robust/trades.ts) against a direct implementation on a tiny model: the loss
+ * TRADES (scripts/adversarial/robust/trades.ts) against a direct implementation on a tiny model: the loss
  * CE(f(x), y) + β·KL(f(x) ‖ f(x′)) and its parameter gradient (both f(x) and f(x′) carry
  * gradients), and the inner maximisation: feasible, increasing the KL, seeded.
  */
@@ -8,7 +8,7 @@ import { initBackend, tf } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { Linear, Sequential, Tanh } from "../lib/nn/mod.ts";
 import { linfThreat, UNIT_PIXELS } from "../lib/attacks/threat_model.ts";
-import { tradesAdversary, tradesLoss, type TradesOptions } from "../lib/robust/trades.ts";
+import { tradesAdversary, tradesLoss, type TradesOptions } from "../scripts/adversarial/robust/trades.ts";
 import { klDivergence } from "../lib/train/losses.ts";
 import { assertScaledClose } from "./_helpers/numeric.ts";
 

@@ -6,14 +6,14 @@
  *   y  = cols · W + b,    dW = colsᵀ · dY,    db = Σ dY,    dX = unpad(col2im(dY · Wᵀ)).
  *
  * Computed on colsᵀ [kh·kw·C, n·oh·ow] (yᵀ = Wᵀ·colsᵀ, dColsᵀ = W·dYᵀ), the layout that slices fast.
- * Output size ⌊(in + 2p − k)/s⌋ + 1 (lib/calc/output_size.ts). The seed got this wrong for stride > 1
+ * Output size ⌊(in + 2p − k)/s⌋ + 1 (lib/scratch/output_size.ts). The seed got this wrong for stride > 1
  * and cropped the padding of dX from the W and C axes instead of H and W; both are tested.
  * Initialisation: PyTorch's default U(±1/√(kh·kw·C)) (lib/nn/init.ts), as lib/nn's Conv2d.
  */
 import { tf } from "../tf.ts";
 import type { Rng } from "../random/rng.ts";
 import { pytorchDefaultBound, uniformTensor } from "../nn/init.ts";
-import { pair, type Size2 } from "../calc/output_size.ts";
+import { pair, type Size2 } from "./output_size.ts";
 import type { ScratchLayer } from "./layer.ts";
 import { col2imT, im2colT, toChannelsFirst, toChannelsLast, type WindowGeometry, windowGeometry } from "./im2col.ts";
 

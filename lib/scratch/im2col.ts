@@ -20,7 +20,7 @@
  * ~50× slower than a rank-4 transpose and contiguous slices, which are all this uses.
  */
 import { tf } from "../tf.ts";
-import { pair, type Size2, windowOutputSize } from "../calc/output_size.ts";
+import { pair, type Size2, windowOutputSize } from "./output_size.ts";
 
 export interface WindowGeometry {
   /** [height, width] of the (already padded) input. */

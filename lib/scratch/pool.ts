@@ -9,7 +9,7 @@
  *       ph + pw, equal only for 2×2 windows.)
  */
 import { tf } from "../tf.ts";
-import { pair, type Size2 } from "../calc/output_size.ts";
+import { pair, type Size2 } from "./output_size.ts";
 import type { ScratchLayer } from "./layer.ts";
 import {
   placeWindowBlocks,

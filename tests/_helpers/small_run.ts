@@ -1,5 +1,5 @@
 /** A small seed-000 run (architecture 5, k 3, c 4, n 16, dropout on) for engine tests; override what a test varies. */
-import type { RunConfig } from "../../lib/siamese/config.ts";
+import type { RunConfig } from "../../scripts/siamese_grid/config.ts";
 
 export function smallRun(overrides: Partial<RunConfig> = {}): RunConfig {
   return {

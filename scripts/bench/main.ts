@@ -1,0 +1,166 @@
+/**
+ * bench — how fast training steps are on each backend, written as JSON under results/bench/.
+ *
+ * The native engine (lib/native, our WebAssembly SIMD kernels, one model at a time): one seed-000
+ * model (k=3 c=16 n=128, batch 1) per step, and the full default grid's projected time from the
+ * per-step time of every grid shape (240 configurations × 5 rounds × 20 epochs × 1000 steps).
+ * Per tfjs backend: a 1024² matMul in GFLOP/s; one seed-000 model (k=3 c=16 n=128, batch 1) per step;
+ * ensembles of 5, 25, 100, 400 such models per model-step; and a projected time of the full default
+ * grid (240 configurations × 5 rounds × 20 epochs × 1000 steps), from the per-model-step time of
+ * every grid shape in ensembles of 25 (all rounds × α of a shape, as the grid runs them).
+ * Timings are wall-clock on a shared machine: compare ratios from one run, not across runs.
+ */
+import { describeBackend, initBackend } from "../../lib/tf.ts";
+import { cli, commonFlags, flag } from "../../lib/cli/args.ts";
+import { ensembleStepMs, matMulGflops, nativeStepMs, singleStepMs } from "./step_time.ts";
+import { gridRuns, SEED_GRID, shapeKey } from "../siamese_grid/config.ts";
+import type { RunConfig } from "../siamese_grid/config.ts";
+import { writeJsonAtomic } from "../../lib/report/atomic.ts";
+import { environment } from "../../lib/report/results.ts";
+import { Progress } from "../../lib/report/progress.ts";
+
+const { backend: _b, seed: _s, ...common } = commonFlags("bench");
+const flags = cli(
+  {
+    ...common,
+    backends: flag.strings(["native", "wasm", "cpu", "webgpu"], "engines to measure: native, or a tfjs backend", {
+      choices: ["native", "wasm", "cpu", "webgpu"],
+    }),
+    ensembles: flag.ints(
+      [5, 25, 100, 400],
+      "ensemble sizes to time (wasm and a real GPU; cpu and software WebGPU stop at 25)",
+    ),
+    "no-projection": flag.boolean("skip the tfjs ensembles' full-grid projection (minutes); native's is kept"),
+  },
+  "deno task bench",
+  "Time training steps per backend and project the full siamese grid's duration.",
+);
+const quick = flags.quick;
+const base: RunConfig = {
+  model: "siamese",
+  architecture: 5,
+  k: 3,
+  channels: 16,
+  hidden: 128,
+  weightSharing: true,
+  aux: true,
+  alpha: 0.5,
+  round: 0,
+  epochs: 20,
+  batchSize: 1,
+  lr: 1e-3,
+  gamma: 0.9,
+  dropout: 0.2,
+  nPairs: 1000,
+  normalize: false,
+  seed: 0,
+};
+const STEPS_PER_RUN = 20 * 1000;
+
+/** Per-shape ms per model-step → the full grid (25 runs a shape) in hours, one process and two. */
+function projectGrid(perShape: { shape: string; msPerModelStep: number }[], shapes: number, how: string) {
+  const seconds = perShape.reduce((s, p) => s + (p.msPerModelStep / 1000) * STEPS_PER_RUN * 25, 0) *
+    (shapes / perShape.length);
+  const cores = navigator.hardwareConcurrency;
+  const projection = {
+    runs: shapes * 25,
+    oneProcessHours: seconds / 3600,
+    twoProcessHours: seconds / 3600 / 2,
+    cores,
+    allCoresHours: seconds / 3600 / cores,
+    note: `${how}, 20 epochs × 1000 steps per run, evaluation (≈ 20 % more) not counted; n processes assume n free ` +
+      "cores" +
+      (perShape.length < shapes ? `; extrapolated from ${perShape.length} shapes` : ""),
+    perShape,
+  };
+  console.log(
+    `  full grid projection: ${projection.oneProcessHours.toFixed(2)} h in one process, ${
+      projection.twoProcessHours.toFixed(2)
+    } h on two cores${
+      cores > 2 ? `, ${(projection.allCoresHours * 60).toFixed(1)} min on this machine's ${cores}` : ""
+    }`,
+  );
+  return projection;
+}
+
+const gridShapes = [...new Map(gridRuns(SEED_GRID, { ...base }).map((r) => [shapeKey(r), r])).values()];
+/** --quick times 2 shapes and extrapolates. */
+const timedShapes = quick ? gridShapes.slice(0, 2) : gridShapes;
+
+async function benchNative() {
+  const info = await initBackend("wasm"); // tfjs draws the initial weights only
+  console.log("native engine (lib/native: WebAssembly SIMD kernels, one model at a time)");
+  const singleMs = await nativeStepMs(base, quick ? 300 : 3000);
+  console.log(`  one model, batch 1: ${singleMs.toFixed(3)} ms/step`);
+  const bar = new Progress("  grid shapes", timedShapes.length, { unit: "shape" });
+  const perShape = [];
+  for (const s of timedShapes) {
+    perShape.push({ shape: shapeKey(s), msPerModelStep: await nativeStepMs(s, 600) });
+    bar.tick();
+  }
+  bar.finish();
+  const projection = projectGrid(perShape, gridShapes.length, "one model at a time");
+  return { backend: "native", environment: environment(info), singleModelMsPerStep: singleMs, projection };
+}
+
+const report: Record<string, unknown>[] = [];
+for (const name of flags.backends) {
+  if (name === "native") {
+    report.push(await benchNative());
+    continue;
+  }
+  const info = await initBackend(name as "wasm" | "cpu" | "webgpu").catch((
+    e,
+  ) => (console.error(`${name}: ${e.message}`), null));
+  if (!info) continue;
+  console.log(describeBackend(info));
+  // The cpu backend and WebGPU on a software adapter take seconds per ensemble step; a real GPU does not.
+  const slow = name === "cpu" || (name === "webgpu" && info.adapterIsFallback !== false);
+  const gflops = await matMulGflops(1024, slow ? 3 : 10);
+  const singleMs = await singleStepMs(base, quick ? 10 : slow ? 20 : 200);
+  console.log(`  matMul 1024²: ${gflops.toFixed(1)} GFLOP/s; one model, batch 1: ${singleMs.toFixed(2)} ms/step`);
+  let projection = null;
+  if (!slow && !flags["no-projection"]) {
+    // One timing per shape (k, c, n); α and rounds form the ensemble of 25.
+    const bar = new Progress("  grid shapes", timedShapes.length, { unit: "shape" });
+    const perShape: { shape: string; msPerModelStep: number }[] = [];
+    for (const s of timedShapes) {
+      perShape.push({ shape: shapeKey(s), msPerModelStep: (await ensembleStepMs(s, 25, 3)) / 25 });
+      bar.tick();
+    }
+    bar.finish();
+    projection = projectGrid(perShape, gridShapes.length, "ensembles of 25 (rounds × α per shape)");
+  }
+  // Largest last: an ensemble too big for wasm's 4 GB heap aborts the wasm module, so stop there.
+  const ensembles: { models: number; msPerStep?: number; msPerModelStep?: number; error?: string }[] = [];
+  for (const E of flags.ensembles.filter((e) => !(slow || quick) || e <= 25).sort((a, b) => a - b)) {
+    try {
+      const ms = await ensembleStepMs(base, E, quick ? 3 : Math.max(3, Math.round(400 / E)));
+      ensembles.push({ models: E, msPerStep: ms, msPerModelStep: ms / E });
+      console.log(`  ensemble of ${E}: ${ms.toFixed(1)} ms/step = ${(ms / E).toFixed(3)} ms per model-step`);
+    } catch (e) {
+      ensembles.push({ models: E, error: String((e as Error).message).split("\n")[0] });
+      console.log(`  ensemble of ${E}: failed (${(e as Error).message.split("\n")[0]}); larger sizes skipped`);
+      break;
+    }
+  }
+  report.push({
+    backend: name,
+    environment: environment(info),
+    matMul1024Gflops: gflops,
+    singleModelMsPerStep: singleMs,
+    ensembles,
+    projection,
+  });
+}
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const doc = {
+  schema: "tsdl-bench/1",
+  createdAt: new Date().toISOString(),
+  model: "siamese a5 k3 c16 n128, batch 1, Adam",
+  targets: { singleModelMsPerStep: 2.5, msPerModelStep: 0.1, gridMinutes: 45 },
+  results: report,
+};
+await writeJsonAtomic(`${flags.out}/bench-${stamp}.json`, doc);
+await writeJsonAtomic(`${flags.out}/latest.json`, doc);
+console.log(`wrote ${flags.out}/bench-${stamp}.json`);
