@@ -6,13 +6,26 @@ export { Adam } from "./adam.ts";
 export { AdaGrad } from "./adagrad.ts";
 export { stepLR } from "./step_lr.ts";
 export {
+  autodiffStep,
   type Batch,
   type BatchStats,
-  type EpochRow,
   evaluate,
   fit,
   type FitOptions,
   type FitResult,
   formatRow,
+  type HistoryRow,
+  type Metrics,
   type Objective,
+  type StepStats,
+  type TrainStep,
 } from "./loop.ts";
+export {
+  type CheckpointMeta,
+  type CheckpointState,
+  loadCheckpoint,
+  moduleState,
+  restoreModuleState,
+  saveCheckpoint,
+  type SavedState,
+} from "./checkpoint.ts";
