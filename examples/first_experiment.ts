@@ -44,7 +44,7 @@ const objective = ({ set, rows }: { set: typeof data.train; rows: Int32Array }) 
 };
 const batches = (set: typeof data.train, order: Int32Array) =>
   minibatches(order, 128).map((rows) => ({ data: { set, rows }, size: rows.length }));
-const { history } = await fit({
+const { history, seconds } = await fit({
   params: model.parameters(),
   objective,
   optimizer: new Adam(model.parameters(), 1e-3),
@@ -59,16 +59,17 @@ await writeResult(
   makeResult({
     experiment: "first-experiment",
     run: "mlp",
-    seconds: history.reduce((s, h) => s + h.seconds, 0),
+    seconds,
     config: { ...flags },
     environment: environment(backend),
     history,
-    final,
+    final: { testLoss: final.loss, testAccuracy: final.accuracy },
     notes: [],
   }),
 );
-const rows = history.flatMap((
-  h,
-) => [{ epoch: h.epoch, value: h.trainLoss, series: "train" }, { epoch: h.epoch, value: h.testLoss!, series: "test" }]);
+const rows = history.flatMap((h) => [
+  { epoch: h.epoch!, value: h.trainLoss, series: "train" },
+  { epoch: h.epoch!, value: h.testLoss!, series: "test" },
+]);
 await writeFileAtomic(`${flags.out}/loss.svg`, learningCurves(rows, { title: "MLP on MNIST", yLabel: "loss" }));
 console.log(`test accuracy ${(100 * final.accuracy).toFixed(2)}% → ${flags.out}/mlp.json, loss.svg`);

@@ -9,6 +9,8 @@ export { type BackendChoice, type BackendInfo, describeBackend, initBackend, tf 
 export { Rng } from "./random/rng.ts";
 export * from "./nn/mod.ts";
 export * from "./train/mod.ts";
+export * from "./keras/mod.ts";
+export * from "./attacks/mod.ts";
 export { DataFileError, parseIdx, readIdx } from "./data/idx.ts";
 export {
   FASHION_MNIST_DIR,

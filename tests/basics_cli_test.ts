@@ -17,10 +17,14 @@ Deno.test("basics --help lists the flags and their defaults", async () => {
   assert.equal(code, 0);
   for (
     const flag of [
-      "--model",
+      "--models",
       "--style",
-      "--samples",
+      "--train-size",
+      "--test-size",
       "--epochs",
+      "--batch-size",
+      "--lr",
+      "--validation-split",
       "--low-init",
       "--quick",
       "--seed",
@@ -30,15 +34,23 @@ Deno.test("basics --help lists the flags and their defaults", async () => {
   ) {
     assert.ok(stdout.includes(flag), `--help lacks ${flag}`);
   }
-  assert.match(stdout, /--model <string>.*\[linreg\|logreg\|mlp\|cnn\|all\] \(default: all\)/);
+  assert.match(stdout, /--models <a,b,…>.*\[linreg\|logreg\|mlp\|cnn\|all\] \(default: linreg,logreg,mlp,cnn\)/);
+  assert.match(stdout, /--train-size <int>.*\(default: 1000\)/);
+  assert.match(stdout, /--test-size <int>.*\(default: 10000\)/);
+  assert.match(stdout, /--epochs <int>.*\(default: 10\)/);
+  assert.match(stdout, /--lr <number>.*\(default: 0\.01\)/);
+  assert.doesNotMatch(stdout, /undefined/);
   assert.match(stdout, /--out <string>.*\(default: results\/basics\)/);
 });
 
 Deno.test("basics rejects bad flags with status 2 and says why", async () => {
   const cases: [string[], RegExp][] = [
-    [["--model", "resnet"], /--model: 'resnet' is not one of linreg, logreg, mlp, cnn, all/],
+    [["--models", "mlp,resnet"], /--models: 'resnet' is not one of linreg, logreg, mlp, cnn, all/],
+    [["--model", "mlp"], /Unknown option '--model'/],
     [["--style", "mid"], /--style: 'mid' is not one of high, low, both/],
-    [["--samples", "70000"], /--samples: must be in 0\.\.60000/],
+    [["--train-size", "70000"], /--train-size: must be in 1\.\.60000/],
+    [["--test-size", "20000"], /--test-size: must be in 0\.\.10000/],
+    [["--samples", "300"], /Unknown option '--samples'/],
     [["--validation-split", "1"], /--validation-split: must be in \(0, 1\)/],
     [["--no-such-flag"], /no-such-flag/],
   ];

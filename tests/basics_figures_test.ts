@@ -21,18 +21,18 @@ Deno.test("writeFigures regenerates curves and the summary from the JSON alone",
   try {
     const config: Omit<VariantConfig, "style"> = {
       model: "linreg",
-      samples: 50,
+      trainSize: 50,
       validationSplit: 0.2,
       epochs: 3,
       batchSize: 5,
-      learningRate: 0.01,
+      lr: 0.01,
       lowInit: "pytorch",
-      testSamples: 0,
+      testSize: 0,
       linregNoise: 0.1,
       seed: 1,
       quick: true,
     };
-    const train = lineExamples(config.samples, config.linregNoise, new Rng(2));
+    const train = lineExamples(config.trainSize, config.linregNoise, new Rng(2));
     for (const style of STYLE_NAMES) {
       const result = await runVariant({ ...config, style }, { train, test: null }, backend, { silent: true });
       await writeResult(runPath(outDir, "linreg", style), result);
@@ -53,7 +53,7 @@ Deno.test("writeFigures regenerates curves and the summary from the JSON alone",
     const summary: BasicsSummary = JSON.parse(await Deno.readTextFile(join(outDir, "summary.json")));
     assert.deepEqual(summary.rows.map((r) => `${r.model}-${r.style}`), ["linreg-high", "linreg-low"]);
     assert.equal(summary.comparison.length, 1);
-    assert.equal(summary.comparison[0].metric, "val_loss");
+    assert.equal(summary.comparison[0].metric, "validationLoss");
     assert.ok(Math.abs(summary.comparison[0].difference) < 1e-5);
     assert.match(await Deno.readTextFile(join(outDir, "summary.md")), /\| linreg \| high \| 2 \| 40\/10 \| 3 \| 5 \|/);
 
@@ -69,6 +69,22 @@ Deno.test("writeFigures on a folder without runs says what to do", async () => {
   const outDir = await Deno.makeTempDir({ prefix: "basics-empty-" });
   try {
     await assert.rejects(() => writeFigures(outDir), /no basics runs .* run 'deno task basics' first/);
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
+
+Deno.test("writeFigures rejects a run written with the old keys instead of drawing empty curves", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "basics-old-keys-" });
+  try {
+    const old = {
+      experiment: "basics",
+      config: { model: "linreg", style: "high", samples: 100, learningRate: 0.01 },
+      history: [{ epoch: 1, seconds: 0.1, loss: 0.5, val_loss: 0.4 }],
+      final: { loss: 0.5, val_loss: 0.4, stopped: null },
+    };
+    await Deno.writeTextFile(runPath(outDir, "linreg", "high"), JSON.stringify(old));
+    await assert.rejects(() => writeFigures(outDir), /linreg-high\.json uses the old result keys .* rerun/);
   } finally {
     await Deno.remove(outDir, { recursive: true });
   }

@@ -14,28 +14,29 @@ const backend = await initBackend("wasm");
 
 const CONFIG: Omit<VariantConfig, "style"> = {
   model: "linreg",
-  samples: 100,
+  trainSize: 100,
   validationSplit: 0.2,
   epochs: 30,
   batchSize: 5,
-  learningRate: 0.01,
+  lr: 0.01,
   lowInit: "seed",
-  testSamples: 0,
+  testSize: 0,
   linregNoise: 0,
   seed: 0,
   quick: false,
 };
 
 Deno.test("linear regression recovers w ≈ 0.5 and b ≈ 1 in both styles", async () => {
-  const train = lineExamples(CONFIG.samples, 0, Rng.derive(0, "linreg", "data"));
+  const train = lineExamples(CONFIG.trainSize, 0, Rng.derive(0, "linreg", "data"));
   for (const style of STYLE_NAMES) {
     const result = await runVariant({ ...CONFIG, style }, { train, test: null }, backend, { silent: true });
     const { w, b } = result.final;
     assert.ok(Math.abs(w! - TRUE_LINE.w) < 0.01, `${style}: w = ${w}`);
     assert.ok(Math.abs(b! - TRUE_LINE.b) < 0.01, `${style}: b = ${b}`);
     assert.equal(result.history.length, CONFIG.epochs);
-    assert.deepEqual(Object.keys(result.history[0]).sort(), ["epoch", "loss", "seconds", "val_loss"]);
-    assert.ok(result.final.val_loss! < 1e-4, `${style}: val_loss ${result.final.val_loss}`);
+    assert.deepEqual(Object.keys(result.history[0]).sort(), ["epoch", "lr", "seconds", "trainLoss", "validationLoss"]);
+    assert.ok(result.final.validationLoss! < 1e-4, `${style}: validationLoss ${result.final.validationLoss}`);
+    assert.equal(result.final.trainAccuracy, undefined, "a regression has no accuracy");
   }
   disposeExamples(train);
 });

@@ -9,7 +9,7 @@ import { Rng } from "../lib/random/rng.ts";
 import { SGD } from "../lib/train/sgd.ts";
 import { readState } from "../lib/nn/state.ts";
 import { fitWithTape } from "../scripts/basics/tape_loop.ts";
-import { classificationTask } from "../scripts/basics/tf_style_losses.ts";
+import { classificationTask, regressionTask } from "../scripts/basics/tf_style_losses.ts";
 import {
   buildExplicitModel,
   disposeExplicitModel,
@@ -100,9 +100,49 @@ Deno.test("the tape loop learns a separable set to 100%, history keys per epoch,
   assert.equal(tf.memory().numTensors, before, "tensors left behind");
   assert.deepEqual(history.epoch, Array.from({ length: 20 }, (_, i) => i));
   assert.deepEqual(Object.keys(history.history).sort(), ["accuracy", "loss", "val_accuracy", "val_loss"]);
+  assert.deepEqual(Object.keys(history.rows[0]).sort(), [
+    "epoch",
+    "lr",
+    "seconds",
+    "trainAccuracy",
+    "trainLoss",
+    "validationAccuracy",
+    "validationLoss",
+  ]);
+  assert.equal(history.rows[0].lr, 0.1);
   assert.equal(history.history.accuracy!.at(-1), 1);
   assert.equal(history.history.val_accuracy!.at(-1), 1);
   tf.dispose([xs, ys]);
+  disposeExplicitModel(model);
+});
+
+Deno.test("the tape loop stops at the first non-finite loss as lib/train's fit does", async () => {
+  const n = 20, rng = new Rng(10);
+  const x = tf.tensor2d(rng.fillNormal(new Float32Array(n)), [n, 1]);
+  const y = tf.tensor2d(rng.fillNormal(new Float32Array(n)), [n, 1]);
+  const model = buildExplicitModel("linreg", makeInitializer("pytorch", "linreg", new Rng(11)));
+  const optimizer = new SGD(Object.values(model.variables), 1e6);
+  const history = await fitWithTape({
+    model,
+    task: regressionTask,
+    optimizer,
+    x,
+    y,
+    trainRows: rowsFrom(0, 16),
+    validationRows: rowsFrom(16, 20),
+    epochs: 50,
+    batchSize: 4,
+    shuffleRng: new Rng(12),
+    silent: true,
+  });
+  assert.match(
+    history.stopped ?? "",
+    /^(training|validation) loss became (NaN|-?Infinity) in epoch \d+: lower the learning rate$/,
+  );
+  assert.ok(history.rows.length < 50);
+  assert.equal(history.rows[0].trainAccuracy, undefined, "a regression has no accuracy");
+  optimizer.dispose();
+  tf.dispose([x, y]);
   disposeExplicitModel(model);
 });
 
@@ -131,13 +171,13 @@ Deno.test("from the same initial weights and batch order the two styles give the
   const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, "int32"), 10), "float32"));
   const config: Omit<VariantConfig, "style"> = {
     model: "mlp",
-    samples: n,
+    trainSize: n,
     validationSplit: 0.25,
     epochs: 3,
     batchSize: 16,
-    learningRate: 0.1,
+    lr: 0.1,
     lowInit: "pytorch",
-    testSamples: 0,
+    testSize: 0,
     linregNoise: 0,
     seed: 9,
     quick: true,
@@ -146,12 +186,13 @@ Deno.test("from the same initial weights and batch order the two styles give the
   const high = await runVariant({ ...config, style: "high" }, data, backend, { silent: true });
   const low = await runVariant({ ...config, style: "low" }, data, backend, { silent: true });
   assert.equal(high.history.length, 3);
+  assert.deepEqual(low.history.map((r) => Object.keys(r)), high.history.map((r) => Object.keys(r)));
   high.history.forEach((h, i) => {
     const l = low.history[i];
-    for (const key of ["loss", "val_loss"] as const) {
+    for (const key of ["trainLoss", "validationLoss"] as const) {
       assert.ok(Math.abs(h[key]! - l[key]!) < 1e-4, `${key} ${h[key]} vs ${l[key]}`);
     }
-    for (const key of ["accuracy", "val_accuracy"] as const) assert.equal(h[key], l[key], key);
+    for (const key of ["trainAccuracy", "validationAccuracy"] as const) assert.equal(h[key], l[key], key);
   });
   tf.dispose([x, y]);
 });

@@ -1,6 +1,7 @@
 /**
  * The Keras-style fit: validation rows are never trained on, a separable set is learnt to 100%,
- * the history has Keras' keys with one value per epoch, runs are reproducible, and no tensors leak.
+ * the history has Keras' keys with one value per epoch (its rows the training loop's keys), runs
+ * are reproducible, and no tensors leak.
  */
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
@@ -53,6 +54,16 @@ Deno.test("history: Keras' keys, one value per epoch, accuracy only when asked",
   assert.deepEqual(Object.keys(h.history).sort(), ["accuracy", "loss", "val_accuracy", "val_loss"]);
   for (const values of Object.values(h.history)) assert.equal(values.length, 3);
   assert.deepEqual(h.rows.map((r) => r.epoch), [1, 2, 3]);
+  assert.deepEqual(Object.keys(h.rows[0]).sort(), [
+    "epoch",
+    "lr",
+    "seconds",
+    "trainAccuracy",
+    "trainLoss",
+    "validationAccuracy",
+    "validationLoss",
+  ]);
+  assert.deepEqual(h.history.val_loss, h.rows.map((r) => r.validationLoss));
   assert.equal(h.stopped, null);
 
   const lossOnly = new SequentialModel([2], [new Linear(2, 2, new Rng(5))]);
@@ -61,6 +72,13 @@ Deno.test("history: Keras' keys, one value per epoch, accuracy only when asked",
   assert.deepEqual(Object.keys(noValidation.history), ["loss"]);
   const withValidation = await lossOnly.fit(x, y, { epochs: 2, batchSize: 5, validationSplit: 0.5, verbose: 0 });
   assert.deepEqual(Object.keys(withValidation.history), ["loss", "val_loss"]);
+  assert.deepEqual(Object.keys(withValidation.rows[0]).sort(), [
+    "epoch",
+    "lr",
+    "seconds",
+    "trainLoss",
+    "validationLoss",
+  ]);
   tf.dispose([x, y]);
   withAccuracy.dispose();
   lossOnly.dispose();
@@ -120,6 +138,21 @@ Deno.test("same seed → same history; tensor count flat across epochs", async (
   assert.deepEqual(runs[1][0], runs[0][0]);
   tf.dispose([x, y]);
   again.dispose();
+});
+
+Deno.test("a diverging fit stops at the first non-finite loss and says what to lower", async () => {
+  const { x, y } = separableSet(20, new Rng(12));
+  const model = new SequentialModel([2], [new Linear(2, 2, new Rng(13))]);
+  model.compile({ loss: "meanSquaredError", optimizer: "sgd", learningRate: 1e6 });
+  const h = await model.fit(x, y, { epochs: 50, batchSize: 5, validationSplit: 0.2, verbose: 0 });
+  assert.match(
+    h.stopped ?? "",
+    /^(training|validation) loss became (NaN|-?Infinity) in epoch \d+: lower the learning rate$/,
+  );
+  assert.ok(h.rows.length < 50);
+  assert.equal(h.history.loss!.length, h.rows.length);
+  tf.dispose([x, y]);
+  model.dispose();
 });
 
 Deno.test("clear errors: fit before compile, unknown loss, mismatched rows, add after compile", async () => {

@@ -2,7 +2,7 @@
  * A run on the native engine is the run tfjs trains: same initial weights, data order, minibatches,
  * dropout masks (on), loss and Adam, so the per-epoch history agrees to float tolerance — for one
  * trunk, two trunks, the MLP, and minibatches with a short last batch. Plus: same seed → identical
- * numbers, a run interrupted after a checkpoint resumes to the same history, and the fused batch-1
+ * numbers, a run interrupted after a checkpoint resumes from it to the same history, and the fused batch-1
  * step equals gradients followed by the plain Adam pass.
  */
 import assert from "node:assert/strict";
@@ -14,7 +14,7 @@ import { NativePairModel } from "../scripts/siamese_grid/native_pair_model.ts";
 import type { SiameseNet } from "../scripts/siamese_grid/siamese.ts";
 import { RoundDataCache } from "../scripts/siamese_grid/data.ts";
 import type { RunConfig } from "../scripts/siamese_grid/config.ts";
-import type { EpochRow } from "../lib/train/loop.ts";
+import type { HistoryRow } from "../lib/train/loop.ts";
 import { smallRun } from "./_helpers/small_run.ts";
 import { assertScaledClose } from "./_helpers/numeric.ts";
 
@@ -22,7 +22,7 @@ await initBackend("wasm");
 const cache = new RoundDataCache();
 const base = smallRun();
 const silent = (path: string) => ({ checkpointPath: path, checkpointEvery: 100, label: "t", silent: true });
-const withoutSeconds = (h: EpochRow[]) => h.map(({ seconds: _, ...row }) => row);
+const withoutSeconds = (h: HistoryRow[]) => h.map(({ seconds: _, ...row }) => row);
 
 Deno.test("native run ≡ tfjs run: histories agree (dropout on; one trunk, two trunks, MLP; batch 1 and 7)", async () => {
   const dir = await Deno.makeTempDir();
@@ -60,7 +60,7 @@ Deno.test("native run ≡ tfjs run: histories agree (dropout on; one trunk, two 
   }
 });
 
-Deno.test("native: same seed → identical histories; a resumed run continues bit-exactly", async () => {
+Deno.test("native: same seed → identical histories; a resumed run continues bit-exactly from its checkpoint", async () => {
   const dir = await Deno.makeTempDir();
   const cfg = { ...base, epochs: 4 };
   const data = await cache.get(cfg.seed, cfg.round, cfg.nPairs, cfg.normalize);
@@ -68,11 +68,18 @@ Deno.test("native: same seed → identical histories; a resumed run continues bi
   const a = await trainRunNative(cfg, sets, silent(`${dir}/a.safetensors`));
   const b = await trainRunNative(cfg, sets, silent(`${dir}/b.safetensors`));
   assert.deepEqual(withoutSeconds(b.history), withoutSeconds(a.history));
-  // Two epochs with a checkpoint after each, then a fresh process-like start from that file.
+  assert.equal(a.resumedEpochs, 0);
+  // Two epochs with a checkpoint after each, then a fresh process-like start from that file — into
+  // a run of another seed (other initial weights, data order and dropout masks), so only what the
+  // checkpoint restores can make it continue the first run: retraining would give other numbers.
   const path = `${dir}/resume.safetensors`;
   const first = await trainRunNative({ ...cfg, epochs: 2 }, sets, { ...silent(path), checkpointEvery: 1 });
   assert.equal(first.history.length, 2);
-  const resumed = await trainRunNative(cfg, sets, { ...silent(path), checkpointEvery: 1 });
+  const other = { ...cfg, seed: cfg.seed + 1 };
+  const fresh = await trainRunNative(other, sets, silent(`${dir}/c.safetensors`));
+  assert.notDeepEqual(withoutSeconds(fresh.history), withoutSeconds(a.history), "another seed trains otherwise");
+  const resumed = await trainRunNative(other, sets, { ...silent(path), checkpointEvery: 1 });
+  assert.equal(resumed.resumedEpochs, 1, "the checkpoint of epoch 1 (none is written after the last epoch)");
   assert.deepEqual(withoutSeconds(resumed.history), withoutSeconds(a.history));
 });
 

@@ -20,6 +20,6 @@ Deno.test("the README example trains and writes its JSON and SVG", async () => {
   assert.ok(p.success, new TextDecoder().decode(p.stderr));
   const result = JSON.parse(await Deno.readTextFile(`${out}/mlp.json`));
   assert.equal(result.history.length, 1);
-  assert.ok(result.final.accuracy > 0.5, `accuracy ${result.final.accuracy}`);
+  assert.ok(result.final.testAccuracy > 0.5, `testAccuracy ${result.final.testAccuracy}`);
   assert.match(await Deno.readTextFile(`${out}/loss.svg`), /^<\?xml[\s\S]*<svg/);
 });

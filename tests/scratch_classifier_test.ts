@@ -1,7 +1,8 @@
 /**
  * The scratch classifier and optimiser: AdaGrad's update equals lib/train's, a whole scratch
  * network's gradients equal tfjs' tape through its lib/nn twin, training learns a toy task with a
- * flat tensor count and seeded determinism, and the scratch and autodiff twins train identically.
+ * flat tensor count and seeded determinism through lib/train's fit, and the scratch and autodiff twins
+ * train identically.
  */
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
@@ -161,6 +162,10 @@ Deno.test("scratch and autodiff twins train to the same curves and predictions",
     assert.ok(Math.abs(row.trainLoss - twin.trainLoss) < 1e-4, `epoch ${i + 1}: ${row.trainLoss} vs ${twin.trainLoss}`);
     assert.ok(Math.abs(row.validationLoss! - twin.validationLoss!) < 1e-4);
   });
+  for (const row of [...pair.scratch.history, ...pair.autodiff.history]) {
+    assert.equal(row.lr, cfg.lr);
+    assert.equal(row.testLoss, undefined, "the validation split is scored as validation, not as a test set");
+  }
   assert.equal(pair.testPredictionAgreement, 1);
   assert.equal(pair.scratch.final.parameters, pair.autodiff.final.parameters);
   for (const set of [splits.train, splits.validation, splits.test]) disposeSet(set);

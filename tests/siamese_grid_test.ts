@@ -116,7 +116,7 @@ for (
     ["tfjs", ["--engine", "tfjs"]],
   ] as const
 ) {
-  Deno.test(`${engine}: a run killed mid-way resumes from its checkpoint to the same results, nothing duplicated`, async () => {
+  Deno.test(`${engine}: a run killed mid-way resumes from its checkpoint (it says so) to the same results, nothing duplicated`, async () => {
     const args = [...extra, "--workers", "1"];
     const clean = await Deno.makeTempDir(), killed = await Deno.makeTempDir();
     await grid(clean, args);
@@ -148,6 +148,10 @@ for (
         r.history.map(({ seconds: _, ...h }) => h),
       );
     }
+    // Equal numbers alone would not show the checkpoint was used: training is deterministic.
+    const resumed = [...b.values()].filter((r) => r.final.resumedEpochs > 0);
+    assert.equal(resumed.length, 1, "exactly the interrupted run continued from its checkpoint");
+    assert.ok([...a.values()].every((r) => r.final.resumedEpochs === 0));
     const leftovers = await Array.fromAsync(Deno.readDir(`${killed}/checkpoints`));
     assert.deepEqual(leftovers, [], "checkpoints are removed once a run completes");
     const tmp = (await Array.fromAsync(Deno.readDir(`${killed}/runs`))).filter((e) => e.name.includes(".tmp-"));

@@ -8,7 +8,7 @@ import { initBackend, tf } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { BatchNorm, Conv2d, Flatten, Linear, ReLU, Sequential } from "../lib/nn/mod.ts";
 import { decodeSafetensors, encodeSafetensors, loadState, saveState } from "../lib/nn/state.ts";
-import { loadCheckpoint, saveCheckpoint } from "../lib/train/checkpoint.ts";
+import { loadCheckpoint, moduleState, restoreModuleState, saveCheckpoint } from "../lib/train/checkpoint.ts";
 import { Adam } from "../lib/train/adam.ts";
 import { SGD } from "../lib/train/sgd.ts";
 import type { Optimizer } from "../lib/train/optimizer.ts";
@@ -191,7 +191,7 @@ function regression(seed: number) {
   return { net, step, dispose: () => (net.dispose(), tf.dispose([x, y])) };
 }
 
-Deno.test("saveCheckpoint/loadCheckpoint: a resumed Adam (and SGD momentum) run equals an uninterrupted one, bitwise", async () => {
+Deno.test("checkpoint of a lib/nn model and optimiser: a resumed Adam (and SGD momentum) run equals an uninterrupted one, bitwise", async () => {
   await withTempDir(async (dir) => {
     for (const kind of ["adam", "sgd"] as const) {
       const make = (ps: tf.Variable[]) => (kind === "adam" ? new Adam(ps, 0.05) : new SGD(ps, 0.05, { momentum: 0.9 }));
@@ -204,22 +204,19 @@ Deno.test("saveCheckpoint/loadCheckpoint: a resumed Adam (and SGD momentum) run 
       for (let i = 0; i < 3; i++) first.step(optB);
       optB.lr = 0.05; // as a scheduler would set it
       const path = `${dir}/${kind}.safetensors`;
-      await saveCheckpoint(path, first.net, optB, { epoch: 3, history: [{ loss: 1.5 }], rng: new Rng(5).getState() });
+      const row = { epoch: 1, lr: 0.05, trainLoss: 1.5, trainAccuracy: 0.5, seconds: 1 };
+      const meta = { history: [row], seconds: 2, steps: 3, generators: { order: new Rng(5).getState() } };
+      await saveCheckpoint(path, await moduleState(first.net, optB), meta);
       optB.dispose();
       first.dispose();
 
       // A fresh process would build a model from another seed and a fresh optimiser, then resume.
       const resumed = regression(99);
       const optC = make(resumed.net.parameters());
-      const meta = await loadCheckpoint<{ epoch: number; history: { loss: number }[]; rng: unknown }>(
-        path,
-        resumed.net,
-        optC,
-      );
-      assert.ok(meta);
-      assert.equal(meta.epoch, 3);
-      assert.deepEqual(meta.history, [{ loss: 1.5 }]);
-      assert.deepEqual(meta.rng, new Rng(5).getState());
+      const saved = await loadCheckpoint(path);
+      assert.ok(saved);
+      restoreModuleState(resumed.net, optC, saved, path);
+      assert.deepEqual(saved.meta, meta);
       assert.equal(optC.lr, 0.05);
       if (optC instanceof Adam) {
         assert.equal(optC.t, 3, "Adam's step count is restored (bias corrections depend on it)");
@@ -240,21 +237,24 @@ Deno.test("loadCheckpoint: null when absent; clear errors for a wrong optimiser 
   await withTempDir(async (dir) => {
     const run = regression(1);
     const adam = new Adam(run.net.parameters(), 0.01);
-    assert.equal(await loadCheckpoint(`${dir}/none.safetensors`, run.net, adam), null);
+    assert.equal(await loadCheckpoint(`${dir}/none.safetensors`), null);
     const sgd = new SGD(run.net.parameters(), 0.01, { momentum: 0.9 });
     const path = `${dir}/sgd.safetensors`;
-    await saveCheckpoint(path, run.net, sgd, { epoch: 1 });
-    await rejectsWith(
-      loadCheckpoint(path, run.net, adam),
-      path,
-      /optimizer state m missing/,
-      "delete the checkpoint",
-    );
+    const meta = { history: [], seconds: 0, steps: 0, generators: {} };
+    await saveCheckpoint(path, await moduleState(run.net, sgd), meta);
+    const saved = (await loadCheckpoint(path))!;
+    assert.throws(() => restoreModuleState(run.net, adam, saved, path), (e: Error) => {
+      assert.match(e.message, /optimizer state m missing/);
+      assert.ok(e.message.includes(path) && e.message.includes("delete the checkpoint"), e.message);
+      return true;
+    });
     const bytes = await Deno.readFile(path);
     await Deno.writeFile(path, bytes.subarray(0, bytes.length - 4));
-    await rejectsWith(loadCheckpoint(path, run.net, sgd), path, "not a valid safetensors file");
+    await rejectsWith(loadCheckpoint(path), path, "not a valid safetensors file");
+    await saveState(run.net, path); // model weights only, no training state
+    await rejectsWith(loadCheckpoint(path), path, "not a training checkpoint");
     // The atomic write leaves no temporary files beside the checkpoint.
-    await saveCheckpoint(path, run.net, sgd, { epoch: 2 });
+    await saveCheckpoint(path, await moduleState(run.net, sgd), meta);
     const names = [];
     for await (const e of Deno.readDir(dir)) names.push(e.name);
     assert.deepEqual(names, ["sgd.safetensors"]);

@@ -11,7 +11,7 @@ import { PairTensors } from "../scripts/siamese_grid/pair_tensors.ts";
 import { minibatches } from "../lib/data/batches.ts";
 import { SiameseNet } from "../scripts/siamese_grid/siamese.ts";
 import { pairObjective, type PairRows } from "../scripts/siamese_grid/pair_objective.ts";
-import { type EpochRow, evaluate, fit, type FitResult } from "../lib/train/loop.ts";
+import { autodiffStep, type Batch, evaluate, fit, type FitResult, type HistoryRow } from "../lib/train/loop.ts";
 import { Adam } from "../lib/train/adam.ts";
 import { SGD } from "../lib/train/sgd.ts";
 import { AdaGrad } from "../lib/train/adagrad.ts";
@@ -29,7 +29,9 @@ interface RunOutput {
 }
 
 /** A SiameseNet (architecture 5, k 3, c 2, n 8) trained with Adam + StepLR on 40 pairs, batch 4. */
-async function trainSmall(opts: { lr?: number; epochs?: number; inputScale?: number } = {}): Promise<RunOutput> {
+async function trainSmall(
+  opts: { lr?: number; epochs?: number; inputScale?: number; seed?: number; checkpoint?: string } = {},
+): Promise<RunOutput> {
   const lr = opts.lr ?? 1e-3, epochs = opts.epochs ?? 3;
   const baseline = tf.memory().numTensors;
   const trainSet = makePairs(mnist.train, 40, Rng.derive(0, "pairs", "train"));
@@ -39,23 +41,28 @@ async function trainSmall(opts: { lr?: number; epochs?: number; inputScale?: num
     for (const s of [trainSet, testSet]) s.imagesNHWC.forEach((v, i, a) => (a[i] = v * opts.inputScale!));
   }
   const train = new PairTensors(trainSet), test = new PairTensors(testSet);
+  const init = Rng.derive(opts.seed ?? 0, "init"); // draws the weights, then the dropout masks
   const model = new SiameseNet(
     { architecture: 5, k: 3, channels: 2, hidden: 8, weightSharing: true, dropout: 0.2 },
-    Rng.derive(0, "init"),
+    init,
   );
-  const order = Rng.derive(0, "order");
+  const order = Rng.derive(opts.seed ?? 0, "order");
   const params = model.parameters();
   const optimizer = new Adam(params, lr);
   const all = Int32Array.from({ length: test.n }, (_, i) => i);
   const tensorsAfterEpoch: number[] = [];
   let epochEnds = 0;
   const result = await fit<PairRows>({
-    params,
-    objective: pairObjective(model, { enabled: true, alpha: 0.5 }),
-    optimizer,
+    step: autodiffStep({
+      params,
+      objective: pairObjective(model, { enabled: true, alpha: 0.5 }),
+      optimizer,
+      setTraining: (on) => model.train(on),
+      module: model,
+    }),
     epochs,
     schedule: stepLR(lr, 0.9),
-    setTraining: (on) => model.train(on),
+    ...(opts.checkpoint && { checkpoint: { path: opts.checkpoint, every: 1, generators: { init, order } } }),
     trainBatches: () =>
       minibatches(order.permutation(train.n), 4).map((rows) => ({ data: { set: train, rows }, size: rows.length })),
     testBatches: () => [{ data: { set: test, rows: all }, size: all.length }],
@@ -75,7 +82,7 @@ async function trainSmall(opts: { lr?: number; epochs?: number; inputScale?: num
   return { result, tensorsAfterEpoch, weights, epochEnds };
 }
 
-const withoutSeconds = (h: EpochRow[]) => h.map(({ seconds: _, ...rest }) => rest);
+const withoutSeconds = (h: HistoryRow[]) => h.map(({ seconds: _, ...rest }) => rest);
 
 Deno.test("fit on wasm: finite history, tensor count flat across epochs, schedule applied", async () => {
   const run = await trainSmall();
@@ -111,6 +118,81 @@ Deno.test("fit on wasm: two runs with the same seeds give bitwise identical hist
   a.weights.forEach((w, i) => assert.deepEqual(b.weights[i], w, `parameter ${i} differs`));
 });
 
+Deno.test("fit: a run resumed from its checkpoint continues the uninterrupted one, bitwise (not a retraining)", async () => {
+  const dir = await Deno.makeTempDir();
+  const straight = await trainSmall({ epochs: 3 });
+  await trainSmall({ epochs: 2, checkpoint: `${dir}/ckpt.safetensors` }); // checkpoint after epoch 1
+  // Another seed: other weights, dropout masks and data order, so only the checkpoint can make it match.
+  const other = await trainSmall({ epochs: 3, seed: 7 });
+  assert.notDeepEqual(withoutSeconds(other.result.history), withoutSeconds(straight.result.history));
+  const resumed = await trainSmall({ epochs: 3, seed: 7, checkpoint: `${dir}/ckpt.safetensors` });
+  assert.equal(resumed.result.resumedEpochs, 1);
+  assert.deepEqual(withoutSeconds(resumed.result.history), withoutSeconds(straight.result.history));
+  straight.weights.forEach((w, i) => assert.deepEqual(resumed.weights[i], w, `parameter ${i} differs`));
+});
+
+Deno.test("fit with a custom TrainStep: host-number sums, step-counted rows, validation and test, NaN stop", async () => {
+  // A fake step whose loss is the batch's first row number and which counts one correct per batch.
+  let lr = 0;
+  const step = {
+    get lr() {
+      return lr;
+    },
+    set lr(v: number) {
+      lr = v;
+    },
+    train: (rows: number[]) => ({ loss: rows[0] === 99 ? NaN : rows[0], correct: 1 }),
+    evaluate: (batches: Iterable<Batch<number[]>>) => {
+      const all = [...batches];
+      return Promise.resolve({ loss: all.length, accuracy: 0.5 });
+    },
+  };
+  const batch = (r: number[]) => ({ data: r, size: r.length });
+  const { history, stopped } = await fit<number[]>({
+    step,
+    epochs: 2,
+    countSteps: true,
+    schedule: (e) => 0.1 / (e + 1),
+    trainBatches: (e) => e === 0 ? [batch([1, 0]), batch([3, 0, 0, 0])] : [batch([2, 0])],
+    validationBatches: () => [batch([0])],
+    testBatches: () => [batch([0]), batch([0])],
+    silent: true,
+  });
+  assert.equal(stopped, null);
+  assert.deepEqual(history.map(({ seconds: _, ...r }) => r), [
+    // (1·2 + 3·4) / 6 samples; 2 correct of 6
+    {
+      step: 2,
+      lr: 0.1,
+      trainLoss: 14 / 6,
+      trainAccuracy: 2 / 6,
+      validationLoss: 1,
+      validationAccuracy: 0.5,
+      testLoss: 2,
+      testAccuracy: 0.5,
+    },
+    {
+      step: 3,
+      lr: 0.05,
+      trainLoss: 2,
+      trainAccuracy: 0.5,
+      validationLoss: 1,
+      validationAccuracy: 0.5,
+      testLoss: 2,
+      testAccuracy: 0.5,
+    },
+  ]);
+  const nan = await fit<number[]>({
+    step,
+    epochs: 3,
+    trainBatches: () => [batch([99])],
+    nanHint: "or check the data",
+    silent: true,
+  });
+  assert.equal(nan.history.length, 1);
+  assert.equal(nan.stopped, "training loss became NaN in epoch 1: lower the learning rate or check the data");
+});
+
 Deno.test("fit: a divergent run (lr 1e6, or infinite inputs) stops with a message instead of throwing", async () => {
   for (const [label, opts] of [["lr 1e6", { lr: 1e6 }], ["inputs ×∞", { inputScale: Infinity }]] as const) {
     const run = await trainSmall({ ...opts, epochs: 3 });
@@ -119,7 +201,7 @@ Deno.test("fit: a divergent run (lr 1e6, or infinite inputs) stops with a messag
     const last = history[history.length - 1];
     assert.ok(!Number.isFinite(last.trainLoss), `${label}: last loss ${last.trainLoss}`);
     assert.match(stopped, new RegExp(`epoch ${last.epoch}\\b`), `${label}: message names the epoch: ${stopped}`);
-    assert.match(stopped, /learning rate|normalise/, `${label}: message says what to do: ${stopped}`);
+    assert.match(stopped, /lower the learning rate/, `${label}: message says what to do: ${stopped}`);
     assert.ok(history.length < 3 || last.epoch === 3);
   }
 });

@@ -1,6 +1,11 @@
 /** Seeded shuffles, splits and minibatch index lists. */
 import { Rng } from "../random/rng.ts";
 
+/** Rows 0 … n−1 in order: a whole set as one evaluation batch. */
+export function allRows(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
 /** Index lists of consecutive minibatches over `order` (the last one may be smaller). */
 export function minibatches(order: ArrayLike<number>, batchSize: number): Int32Array[] {
   if (!(batchSize >= 1)) throw new Error(`batch size must be ≥ 1, got ${batchSize}`);

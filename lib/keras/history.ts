@@ -1,49 +1,64 @@
 /**
  * Keras' History: per-epoch logs under Keras' keys ("loss", "accuracy", "val_loss",
  * "val_accuracy"), and the progress line Keras prints at the end of an epoch
- * ("loss: 0.3120 - accuracy: 0.9100 - val_loss: …").
+ * ("loss: 0.3120 - accuracy: 0.9100 - val_loss: …"). Keras' keys are its public API and stay in
+ * these two places; the rows behind them keep the training loop's vocabulary (HistoryRow), which is
+ * what results JSON holds.
  */
-import type { EpochRow } from "../train/loop.ts";
-
-/** One epoch's metrics under Keras' keys, plus the 1-based epoch and its wall time. */
-export interface EpochLogs {
-  epoch: number;
-  seconds: number;
-  loss: number;
-  accuracy?: number;
-  val_loss?: number;
-  val_accuracy?: number;
-}
+import type { HistoryRow } from "../train/loop.ts";
 
 export const METRIC_KEYS = ["loss", "accuracy", "val_loss", "val_accuracy"] as const;
 export type MetricKey = typeof METRIC_KEYS[number];
+
+/** One epoch's metrics under Keras' keys (Keras' `logs` of on_epoch_end). */
+export type EpochLogs = { loss: number } & Partial<Record<Exclude<MetricKey, "loss">, number>>;
+
+/**
+ * A loop row as a Keras model reports it: the accuracy keys only when the model was compiled with
+ * the accuracy metric (a regression's accuracy would be a meaningless 0).
+ */
+export type FitRow = Omit<HistoryRow, "trainAccuracy" | "validationAccuracy" | "testAccuracy"> & {
+  trainAccuracy?: number;
+  validationAccuracy?: number;
+  testAccuracy?: number;
+};
 
 export interface History {
   /** 0-based epoch indices, as Keras' `history.epoch`. */
   epoch: number[];
   /** One array per metric key, one value per epoch, as Keras' `history.history`. */
   history: Partial<Record<MetricKey, number[]>>;
-  /** The same numbers as one row per epoch (the results JSON's `history`). */
-  rows: EpochLogs[];
+  /** The same numbers as the loop's rows, one per epoch (the results JSON's `history`). */
+  rows: FitRow[];
   /** Why training stopped early (a non-finite loss), or null. */
   stopped: string | null;
 }
 
-/** Keras' logs from the training loop's row; accuracy only when the metric was asked for. */
-export function epochLogs(row: EpochRow, withAccuracy: boolean): EpochLogs {
-  const logs: EpochLogs = { epoch: row.epoch, seconds: row.seconds, loss: row.trainLoss };
-  if (withAccuracy) logs.accuracy = row.trainAccuracy;
-  if (row.testLoss !== undefined) logs.val_loss = row.testLoss;
-  if (withAccuracy && row.testAccuracy !== undefined) logs.val_accuracy = row.testAccuracy;
+/** The loop's row, its accuracy keys kept only when the accuracy metric was asked for. */
+export function fitRow(row: HistoryRow, withAccuracy: boolean): FitRow {
+  if (withAccuracy) return row;
+  const { trainAccuracy: _t, validationAccuracy: _v, testAccuracy: _s, ...rest } = row;
+  return rest;
+}
+
+/** Keras' logs of a row: training metrics as "loss"/"accuracy", validation ones as "val_…". */
+export function epochLogs(row: FitRow): EpochLogs {
+  const logs: EpochLogs = { loss: row.trainLoss };
+  if (row.trainAccuracy !== undefined) logs.accuracy = row.trainAccuracy;
+  if (row.validationLoss !== undefined) logs.val_loss = row.validationLoss;
+  if (row.validationAccuracy !== undefined) logs.val_accuracy = row.validationAccuracy;
   return logs;
 }
 
-export function makeHistory(rows: EpochLogs[], stopped: string | null): History {
+/** Keras' History of the loop's rows (accuracy only when `withAccuracy`). */
+export function makeHistory(rows: HistoryRow[], withAccuracy: boolean, stopped: string | null): History {
+  const fitRows = rows.map((row) => fitRow(row, withAccuracy));
+  const logs = fitRows.map(epochLogs);
   const history: Partial<Record<MetricKey, number[]>> = {};
   for (const key of METRIC_KEYS) {
-    if (rows.length > 0 && rows.every((r) => r[key] !== undefined)) history[key] = rows.map((r) => r[key]!);
+    if (logs.length > 0 && logs.every((l) => l[key] !== undefined)) history[key] = logs.map((l) => l[key]!);
   }
-  return { epoch: rows.map((r) => r.epoch - 1), history, rows, stopped };
+  return { epoch: rows.map((r, i) => (r.epoch ?? i + 1) - 1), history, rows: fitRows, stopped };
 }
 
 /** "loss: 0.3120 - accuracy: 0.9100 - val_loss: 0.3300 - val_accuracy: 0.9050" */

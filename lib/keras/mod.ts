@@ -11,5 +11,15 @@ export {
   type OptimizerName,
 } from "./compile.ts";
 export { countCorrectClasses } from "./accuracy.ts";
-export { type EpochLogs, formatLogs, type History, makeHistory, METRIC_KEYS, type MetricKey } from "./history.ts";
+export {
+  type EpochLogs,
+  epochLogs,
+  type FitRow,
+  fitRow,
+  formatLogs,
+  type History,
+  makeHistory,
+  METRIC_KEYS,
+  type MetricKey,
+} from "./history.ts";
 export { formatSummary, type ModelSummary, summarize, type SummaryRow } from "./summary.ts";

@@ -8,8 +8,9 @@
  *
  * `fit` is the project's one training loop (lib/train/loop.ts) with Keras' semantics around it: the
  * validation rows are the last `validationSplit` of the data, taken before any shuffling and never
- * trained on (the loop only evaluates its test batches); the training rows are reshuffled every
- * epoch from a seeded Rng; the per-epoch metrics come back under Keras' keys.
+ * trained on (the loop only evaluates its validation batches); the training rows are reshuffled
+ * every epoch from a seeded Rng; the per-epoch metrics come back under Keras' keys in
+ * `history.history` and as the loop's rows in `history.rows`.
  */
 import { tf } from "../tf.ts";
 import type { Layer } from "../nn/module.ts";
@@ -22,7 +23,7 @@ import { Rng } from "../random/rng.ts";
 import { Progress } from "../report/progress.ts";
 import { type CompileOptions, type LossFn, makeOptimizer, resolveLoss, resolveMetrics } from "./compile.ts";
 import { countCorrectClasses } from "./accuracy.ts";
-import { epochLogs, formatLogs, type History, makeHistory } from "./history.ts";
+import { epochLogs, fitRow, formatLogs, type History, makeHistory } from "./history.ts";
 import { type ModelSummary, summarize } from "./summary.ts";
 
 export interface ModelFitOptions {
@@ -135,15 +136,17 @@ export class SequentialModel {
           epochTensors = batches.flatMap((b) => [b.data.gathered!.x, b.data.gathered!.y]);
           return batches;
         },
-        testBatches: validation.length > 0 ? () => minibatches(validation, batchSize).map(rowBatch) : undefined,
+        validationBatches: validation.length > 0 ? () => minibatches(validation, batchSize).map(rowBatch) : undefined,
         setTraining: (on) => this.net.train(on),
-        onEpochEnd: (row) => bar?.finish(formatLogs(epochLogs(row, compiled.withAccuracy))),
+        onEpochEnd: (row) => bar?.finish(formatLogs(epochLogs(fitRow(row, compiled.withAccuracy)))),
         label: options.label,
         silent: true,
       });
-      const rows = result.history.map((row) => epochLogs(row, compiled.withAccuracy));
-      if (result.stopped) (bar as Progress | null)?.finish(`${formatLogs(rows[rows.length - 1])} (stopped)`);
-      return makeHistory(rows, result.stopped);
+      const history = makeHistory(result.history, compiled.withAccuracy, result.stopped);
+      if (result.stopped) {
+        (bar as Progress | null)?.finish(`${formatLogs(epochLogs(history.rows[history.rows.length - 1]))} (stopped)`);
+      }
+      return history;
     } finally {
       tf.dispose(epochTensors);
     }

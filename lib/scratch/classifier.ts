@@ -3,23 +3,30 @@
  * cross-entropy and a scratch optimiser, with fit (per-epoch train loss/accuracy and validation
  * loss/accuracy), predict, predictProba and accuracy.
  *
- * A training step is forward → loss → backward → optimiser step inside one tf.tidy; only the new
- * parameters (kept by the optimiser) survive it. Losses and correct counts are summed on the device
- * and read once per epoch, as in lib/train/loop.ts, whose `evaluate` scores held-out data here too.
+ * Training goes through lib/train's one epoch loop (`fit`): only the step differs from autodiff —
+ * forward → loss → backward by hand → optimiser step — so epochs, metrics, progress and the NaN
+ * stop are the loop's, and held-out sets are scored by its `evaluate`.
  */
-import { DeviceSums } from "../train/device_sums.ts";
 import { tf } from "../tf.ts";
 import type { Rng } from "../random/rng.ts";
-import { minibatches, shuffledBatches } from "../data/batches.ts";
+import { allRows, minibatches, shuffledBatches } from "../data/batches.ts";
 import { countCorrect } from "../train/losses.ts";
-import { type Batch, evaluate, type Objective } from "../train/loop.ts";
-import { Progress } from "../report/progress.ts";
+import {
+  type Batch,
+  evaluate,
+  fit,
+  type FitResult,
+  type Metrics,
+  type Objective,
+  type TrainStep,
+} from "../train/loop.ts";
 import type { ScratchLayer } from "./layer.ts";
 import type { ScratchSequential } from "./sequential.ts";
 import { SoftmaxCrossEntropy } from "./softmax_cross_entropy.ts";
 
 /** Anything that updates layers' params from their grads (ScratchAdaGrad, ScratchSGD). */
 export interface ScratchOptimizer {
+  lr: number;
   step(layers: ScratchLayer[]): void;
 }
 
@@ -27,6 +34,12 @@ export interface ScratchOptimizer {
 export interface LabelledImages {
   imagesNHWC: tf.Tensor4D;
   labels: tf.Tensor1D;
+}
+
+/** Rows of one labelled set: the loop's batch, so training and held-out batches name their own set. */
+export interface SetRows {
+  set: LabelledImages;
+  rows: Int32Array;
 }
 
 export interface ScratchFitOptions {
@@ -40,22 +53,6 @@ export interface ScratchFitOptions {
   silent?: boolean;
 }
 
-export interface ScratchEpochRow {
-  epoch: number;
-  /** Mean over the epoch's minibatches (weighted by size) of the loss while training, as the seed. */
-  trainLoss: number;
-  trainAccuracy: number;
-  validationLoss?: number;
-  validationAccuracy?: number;
-  seconds: number;
-}
-
-export interface ScratchFitResult {
-  history: ScratchEpochRow[];
-  /** Why training stopped early (a non-finite loss), or null. */
-  stopped: string | null;
-}
-
 /** Rows of a labelled set, gathered into tensors inside the caller's tidy. */
 export function gatherBatch(set: LabelledImages, rows: Int32Array): LabelledImages {
   if (rows.length === set.labels.shape[0] && rows.every((r, i) => r === i)) return set;
@@ -63,12 +60,14 @@ export function gatherBatch(set: LabelledImages, rows: Int32Array): LabelledImag
   return { imagesNHWC: tf.gather(set.imagesNHWC, idx), labels: tf.gather(set.labels, idx) };
 }
 
-/** Consecutive, unshuffled batches of rows 0..n−1, for evaluation. */
-export function inOrder(n: number, batchSize: number): Batch<Int32Array>[] {
-  return minibatches(Int32Array.from({ length: n }, (_, i) => i), batchSize).map((rows) => ({
-    data: rows,
-    size: rows.length,
-  }));
+/** Row lists of `set` as the loop's batches. */
+export function setBatches(set: LabelledImages, rowLists: Int32Array[]): Batch<SetRows>[] {
+  return rowLists.map((rows) => ({ data: { set, rows }, size: rows.length }));
+}
+
+/** Consecutive, unshuffled batches of all of `set`, for evaluation. */
+export function inOrder(set: LabelledImages, batchSize: number): Batch<SetRows>[] {
+  return setBatches(set, minibatches(allRows(set.labels.shape[0]), batchSize));
 }
 
 export class ScratchClassifier {
@@ -80,58 +79,56 @@ export class ScratchClassifier {
     readonly evalBatchSize = 500,
   ) {}
 
-  async fit(train: LabelledImages, opts: ScratchFitOptions): Promise<ScratchFitResult> {
-    const history: ScratchEpochRow[] = [];
+  /** Trains on `train` through lib/train's `fit`, scoring `validation` after every epoch. */
+  fit(train: LabelledImages, opts: ScratchFitOptions): Promise<FitResult> {
     const n = train.labels.shape[0];
-    for (let epoch = 0; epoch < opts.epochs; epoch++) {
-      const started = performance.now();
-      const batches = shuffledBatches(n, opts.batchSize, opts.rng);
-      const label = `${opts.label ?? "scratch"} epoch ${epoch + 1}/${opts.epochs}`;
-      const bar = new Progress(label, batches.length, { unit: "step", silent: opts.silent });
-      const sums = new DeviceSums();
-      for (const rows of batches) {
-        tf.tidy(() => this.#trainStep(gatherBatch(train, rows), sums));
-        bar.tick();
-      }
-      const { loss, accuracy } = await sums.readAndDispose();
-      let row: ScratchEpochRow = { epoch: epoch + 1, trainLoss: loss, trainAccuracy: accuracy, seconds: 0 };
-      if (opts.validation) {
-        const v = await this.evaluate(opts.validation);
-        row = { ...row, validationLoss: v.loss, validationAccuracy: v.accuracy };
-      }
-      row.seconds = (performance.now() - started) / 1000;
-      bar.finish(formatScratchRow(row));
-      history.push(row);
-      if (!Number.isFinite(row.trainLoss)) {
-        return {
-          history,
-          stopped: `training loss became ${row.trainLoss} in epoch ${row.epoch}: lower the learning rate`,
-        };
-      }
-    }
-    return { history, stopped: null };
+    const validation = opts.validation;
+    return fit({
+      step: this.trainStep(),
+      epochs: opts.epochs,
+      trainBatches: () => setBatches(train, shuffledBatches(n, opts.batchSize, opts.rng)),
+      validationBatches: validation ? () => inOrder(validation, this.evalBatchSize) : undefined,
+      label: opts.label ?? "scratch",
+      silent: opts.silent,
+    });
   }
 
-  #trainStep(batch: LabelledImages, sums: DeviceSums): void {
-    const logits = this.network.forward(batch.imagesNHWC, true);
-    const loss = this.loss.forward(logits, batch.labels);
-    this.network.backward(this.loss.backward());
-    this.optimizer.step(this.network.layers);
-    sums.add(loss as tf.Scalar, countCorrect(logits, batch.labels) as tf.Scalar, batch.labels.shape[0]);
-  }
-
-  /** The objective lib/train's `evaluate` needs: mean loss and correct count of a batch of rows. */
-  objective(set: LabelledImages): Objective<Int32Array> {
-    return (rows) => {
-      const batch = gatherBatch(set, rows);
-      const logits = this.network.forward(batch.imagesNHWC, false);
-      return { loss: this.loss.forward(logits, batch.labels), correct: countCorrect(logits, batch.labels) };
+  /**
+   * The loop's step for this network: forward → fused softmax cross-entropy → hand-written
+   * backward → optimiser step. Only the new parameters (kept by the optimiser) survive fit's tidy;
+   * the loss and correct count go to its device sums.
+   */
+  trainStep(): TrainStep<SetRows> {
+    const optimizer = this.optimizer;
+    return {
+      get lr() {
+        return optimizer.lr;
+      },
+      set lr(value: number) {
+        optimizer.lr = value;
+      },
+      train: ({ set, rows }) => {
+        const batch = gatherBatch(set, rows);
+        const logits = this.network.forward(batch.imagesNHWC, true);
+        const loss = this.loss.forward(logits, batch.labels);
+        this.network.backward(this.loss.backward());
+        optimizer.step(this.network.layers);
+        return { loss, correct: countCorrect(logits, batch.labels) };
+      },
+      evaluate: (batches) => evaluate(this.objective, batches),
     };
   }
 
+  /** Mean loss and correct count of a batch of rows, the objective lib/train's `evaluate` needs. */
+  readonly objective: Objective<SetRows> = ({ set, rows }, training) => {
+    const batch = gatherBatch(set, rows);
+    const logits = this.network.forward(batch.imagesNHWC, training);
+    return { loss: this.loss.forward(logits, batch.labels), correct: countCorrect(logits, batch.labels) };
+  };
+
   /** Mean loss and accuracy over a set, in batches of evalBatchSize. */
-  evaluate(set: LabelledImages): Promise<{ loss: number; accuracy: number }> {
-    return evaluate(this.objective(set), inOrder(set.labels.shape[0], this.evalBatchSize));
+  evaluate(set: LabelledImages): Promise<Metrics> {
+    return evaluate(this.objective, inOrder(set, this.evalBatchSize));
   }
 
   async accuracy(set: LabelledImages): Promise<number> {
@@ -140,7 +137,7 @@ export class ScratchClassifier {
 
   /** Class probabilities [n, classes] (the caller disposes them). */
   predictProba(imagesNHWC: tf.Tensor4D): tf.Tensor2D {
-    const parts = inOrder(imagesNHWC.shape[0], this.evalBatchSize).map(({ data: rows }) =>
+    const parts = minibatches(allRows(imagesNHWC.shape[0]), this.evalBatchSize).map((rows) =>
       tf.tidy(() => {
         const x = tf.slice(imagesNHWC, [rows[0], 0, 0, 0], [rows.length, -1, -1, -1]);
         return SoftmaxCrossEntropy.probabilities(this.network.forward(x, false));
@@ -160,11 +157,4 @@ export class ScratchClassifier {
     tf.dispose([probabilities, classes]);
     return out;
   }
-}
-
-export function formatScratchRow(r: ScratchEpochRow): string {
-  const v = r.validationLoss !== undefined
-    ? ` val loss ${r.validationLoss.toFixed(4)} acc ${r.validationAccuracy!.toFixed(4)}`
-    : "";
-  return `train loss ${r.trainLoss.toFixed(4)} acc ${r.trainAccuracy.toFixed(4)}${v}`;
 }

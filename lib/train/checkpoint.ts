@@ -77,7 +77,9 @@ export function restoreModuleState(model: Module, optimizer: Optimizer, saved: S
   for (const [name, v] of opt.tensors) {
     const t = saved.tensors.get(`optimizer.${name}`);
     if (!t || t.shape.join() !== v.shape.join()) {
-      throw new Error(`${path}: optimizer state ${name} missing or misshapen; delete the checkpoint to restart the run`);
+      throw new Error(
+        `${path}: optimizer state ${name} missing or misshapen; delete the checkpoint to restart the run`,
+      );
     }
   }
   const modelPart = new Map([...saved.tensors].filter(([n]) => !n.startsWith("optimizer.")));

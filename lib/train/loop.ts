@@ -196,7 +196,8 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
     const t0 = performance.now();
     if (opts.schedule) step.lr = opts.schedule(epoch);
     const batches = [...opts.trainBatches(epoch)];
-    const bar = new Progress(`${opts.label ?? "train"} epoch ${epoch + 1}/${opts.epochs}`, batches.length, {
+    const unit = opts.countSteps ? "period" : "epoch";
+    const bar = new Progress(`${opts.label ?? "train"} ${unit} ${epoch + 1}/${opts.epochs}`, batches.length, {
       unit: "step",
       silent: opts.silent,
     });
@@ -208,23 +209,22 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
     }
     stepsDone += batches.length;
     const train = await sums.read();
-    let row: HistoryRow = {
+    let metrics: Omit<HistoryRow, "seconds"> = {
       ...(opts.countSteps ? { step: stepsDone } : { epoch: epoch + 1 }),
       lr: step.lr,
       trainLoss: train.loss,
       trainAccuracy: train.accuracy,
-      seconds: 0,
     };
     if (opts.validationBatches || opts.testBatches) step.setTraining?.(false);
     if (opts.validationBatches) {
       const v = await step.evaluate(opts.validationBatches());
-      row = { ...row, validationLoss: v.loss, validationAccuracy: v.accuracy };
+      metrics = { ...metrics, validationLoss: v.loss, validationAccuracy: v.accuracy };
     }
     if (opts.testBatches) {
       const t = await step.evaluate(opts.testBatches());
-      row = { ...row, testLoss: t.loss, testAccuracy: t.accuracy };
+      metrics = { ...metrics, testLoss: t.loss, testAccuracy: t.accuracy };
     }
-    row.seconds = (performance.now() - t0) / 1000;
+    const row: HistoryRow = { ...metrics, seconds: (performance.now() - t0) / 1000 };
     bar.finish(formatRow(row));
     history.push(row);
     const stopped = nonFinite(row, opts.countSteps ? `at step ${stepsDone}` : `in epoch ${epoch + 1}`);
@@ -236,7 +236,12 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
     if (ckpt && (epoch + 1) % ckpt.every === 0 && epoch + 1 < opts.epochs) {
       if (!step.state) throw new Error("fit: this training step cannot save a checkpoint");
       const generators = Object.fromEntries(Object.entries(ckpt.generators ?? {}).map(([k, r]) => [k, r.getState()]));
-      await saveCheckpoint(ckpt.path, await step.state(), { history, seconds: seconds(), steps: stepsDone, generators });
+      await saveCheckpoint(ckpt.path, await step.state(), {
+        history,
+        seconds: seconds(),
+        steps: stepsDone,
+        generators,
+      });
     }
   }
   step.setTraining?.(false);

@@ -84,17 +84,18 @@ export function accuracyVsEpsilonSvg(results: MethodResult[]): string {
 
 export function trainingCurvesSvg(results: MethodResult[]): string {
   const rows: CurveRow[] = results.flatMap((r) =>
-    r.history.flatMap((h) => {
+    r.history.flatMap((h, i) => {
       const series = METHOD_LABELS[r.config.method];
+      const epoch = h.epoch ?? i + 1;
       const out: CurveRow[] = [
-        { epoch: h.epoch, value: h.trainLoss, series, metric: "training loss (each method's objective)" },
-        { epoch: h.epoch, value: h.trainAccuracy, series, metric: "training accuracy (on its training inputs)" },
+        { epoch, value: h.trainLoss, series, metric: "training loss (each method's objective)" },
+        { epoch, value: h.trainAccuracy, series, metric: "training accuracy (on its training inputs)" },
       ];
       if (h.testAccuracy !== undefined) {
-        out.push({ epoch: h.epoch, value: h.testAccuracy, series, metric: "clean test accuracy" });
+        out.push({ epoch, value: h.testAccuracy, series, metric: "clean test accuracy" });
       }
       if (h.guardPgdAccuracy !== undefined) {
-        out.push({ epoch: h.epoch, value: h.guardPgdAccuracy, series, metric: "PGD accuracy, guard's training batch" });
+        out.push({ epoch, value: h.guardPgdAccuracy, series, metric: "PGD accuracy, guard's training batch" });
       }
       return out;
     })

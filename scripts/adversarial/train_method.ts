@@ -11,7 +11,7 @@ import { minibatches, shuffledBatches } from "../../lib/data/batches.ts";
 import { OverfittingGuard, StopTraining } from "./robust/overfitting_guard.ts";
 import { Adam } from "../../lib/train/adam.ts";
 import { countCorrect } from "../../lib/train/losses.ts";
-import { type EpochRow, fit } from "../../lib/train/loop.ts";
+import { fit, type HistoryRow } from "../../lib/train/loop.ts";
 import { inputLength, threatFor } from "./config.ts";
 import type { ImageTensors } from "./image_tensors.ts";
 import { rowBatches, rowsObjective } from "./image_tensors.ts";
@@ -21,7 +21,7 @@ import { type Method, METHOD_LABELS, type MethodContext, methodObjective } from 
 /** Training images in the guard's fixed check batch (Wong et al. use one training batch). */
 const GUARD_BATCH = 256;
 
-export interface MethodEpochRow extends EpochRow {
+export interface MethodEpochRow extends HistoryRow {
   /** PGD accuracy at the training ε on the guard's fixed training batch. */
   guardPgdAccuracy?: number;
 }
@@ -66,7 +66,7 @@ export async function trainMethod(
   test: ImageTensors,
   ctx: MethodContext,
   /** Called after every epoch (after the guard), e.g. to watch the tensor count. */
-  afterEpoch?: (row: EpochRow) => void,
+  afterEpoch?: (row: HistoryRow) => void,
 ): Promise<TrainedMethod> {
   const c = ctx.config;
   const started = performance.now();
@@ -84,7 +84,7 @@ export async function trainMethod(
     ? null
     : new OverfittingGuard(params, guardMeasure(model, train, ctx, method), c.guardMaxDrop);
   const guardAccuracy = new Map<number, number>();
-  let history: EpochRow[] = [];
+  let history: HistoryRow[] = [];
   let stopped: string | null = null;
   let keptEpoch = c.epochs;
   try {
@@ -94,18 +94,20 @@ export async function trainMethod(
       optimizer,
       epochs: c.epochs,
       trainBatches: () => rowBatches(train, shuffledBatches(train.n, c.batchSize, shuffle)),
+      // The held-out set here is the test subset itself (the experiment has no validation split).
       testBatches: () => rowBatches(test, testRows),
       setTraining: (on) => model.train(on),
       label: METHOD_LABELS[method],
       onEpochEnd: async (row, rows) => {
         history = rows;
         if (!guard) return afterEpoch?.(row);
-        const verdict = await guard.afterEpoch(row.epoch);
-        guardAccuracy.set(row.epoch, verdict.accuracy);
+        const epoch = row.epoch!; // rows count epochs: no countSteps
+        const verdict = await guard.afterEpoch(epoch);
+        guardAccuracy.set(epoch, verdict.accuracy);
         if (verdict.collapsed) {
           throw new StopTraining(
             `catastrophic overfitting: PGD accuracy on the check batch fell from ${verdict.best.toFixed(3)} to ` +
-              `${verdict.accuracy.toFixed(3)} after epoch ${row.epoch}`,
+              `${verdict.accuracy.toFixed(3)} after epoch ${epoch}`,
           );
         }
         afterEpoch?.(row);
@@ -123,7 +125,7 @@ export async function trainMethod(
     optimizer.dispose();
   }
   return {
-    history: history.map((row) => ({ ...row, guardPgdAccuracy: guardAccuracy.get(row.epoch) })),
+    history: history.map((row) => ({ ...row, guardPgdAccuracy: guardAccuracy.get(row.epoch!) })),
     stopped,
     keptEpoch,
     seconds: (performance.now() - started) / 1000,

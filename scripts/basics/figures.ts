@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { barChart } from "../../lib/report/figures.ts";
 import { type StyleCurvePoint, styleCurvesSvg, styleKey } from "./style_curves.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../../lib/report/atomic.ts";
-import { METRIC_KEYS } from "../../lib/keras/history.ts";
 import { MODEL_LABELS, MODEL_NAMES, type ModelName, STYLE_LABELS } from "./models.ts";
+import type { FitRow } from "../../lib/keras/history.ts";
 import type { VariantResult } from "./run_variant.ts";
 import { readRuns } from "./run_files.ts";
 import { type BasicsSummary, summarizeRuns, summaryMarkdown } from "./summary_table.ts";
@@ -36,49 +36,48 @@ export async function writeFigures(outDir: string): Promise<string[]> {
   written.push(summaryJson);
   await write("summary.md", summaryMarkdown(summary));
   if (
-    summary.comparison.some((c) => c.metric === "val_accuracy") || summary.rows.some((r) => r.val_accuracy !== null)
+    summary.comparison.some((c) => c.metric === "validationAccuracy") ||
+    summary.rows.some((r) => r.validationAccuracy !== null)
   ) {
     await write("summary.svg", validationAccuracySvg(summary));
   }
   return written;
 }
 
+/** The history keys drawn, as a metric and the split it was measured on. */
+const CURVES = [
+  { key: "trainLoss", metric: "loss", split: "train" },
+  { key: "trainAccuracy", metric: "accuracy", split: "train" },
+  { key: "validationLoss", metric: "loss", split: "validation" },
+  { key: "validationAccuracy", metric: "accuracy", split: "validation" },
+] as const satisfies readonly ({ key: keyof FitRow } & Pick<StyleCurvePoint, "metric" | "split">)[];
+
 /** Loss (and accuracy) over epochs: both styles overlaid, train and validation. */
 export function learningCurvesSvg(model: ModelName, runs: VariantResult[]): string {
   const points: StyleCurvePoint[] = [];
   for (const run of runs) {
-    for (const logs of run.history) {
-      for (const key of METRIC_KEYS) {
-        const value = logs[key];
+    for (const row of run.history) {
+      for (const { key, metric, split } of CURVES) {
+        const value = row[key];
         if (value === undefined) continue;
-        const validation = key.startsWith("val_");
-        const metric = (validation ? key.slice(4) : key) as StyleCurvePoint["metric"];
-        points.push({
-          epoch: logs.epoch,
-          value,
-          metric,
-          split: validation ? "validation" : "train",
-          style: run.config.style,
-        });
+        points.push({ epoch: row.epoch!, value, metric, split, style: run.config.style });
       }
     }
   }
   const c = runs[0].config, f = runs[0].final;
   const lowRun = runs.find((r) => r.config.style === "low");
   return styleCurvesSvg(points, {
-    title: `${
-      MODEL_LABELS[model]
-    } · ${f.trainRows}/${f.validationRows} rows, batch ${c.batchSize}, SGD lr ${c.learningRate}`,
+    title: `${MODEL_LABELS[model]} · ${f.trainRows}/${f.validationRows} rows, batch ${c.batchSize}, SGD lr ${c.lr}`,
     subtitle: styleKey(lowRun?.config.lowInit ?? "pytorch"),
   });
 }
 
 /** Final validation accuracy of each classifier, grouped by style. */
 export function validationAccuracySvg(summary: BasicsSummary): string {
-  const bars = summary.rows.filter((r) => r.val_accuracy !== null).map((r) => ({
+  const bars = summary.rows.filter((r) => r.validationAccuracy !== null).map((r) => ({
     label: MODEL_LABELS[r.model],
     group: STYLE_LABELS[r.style],
-    value: r.val_accuracy!,
+    value: r.validationAccuracy!,
   }));
   return barChart(bars, {
     title: "Final validation accuracy by style",

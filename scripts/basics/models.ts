@@ -3,7 +3,7 @@
  * them: plain SGD with Keras' default learning rate 0.01, 10 epochs, a 20% validation split, and
  * batch sizes of 5 (linear regression), 128 (logistic regression, MLP) and 32 (CNN). The MNIST
  * models train on the first 1000 training images, as the seed's low-level cells (and its Keras CNN)
- * did; `--samples 60000` gives the full set its Keras logistic regression and MLP cells used.
+ * did; `--train-size 60000` gives the full set its Keras logistic regression and MLP cells used.
  */
 export const MODEL_NAMES = ["linreg", "logreg", "mlp", "cnn"] as const;
 export type ModelName = typeof MODEL_NAMES[number];
@@ -41,18 +41,18 @@ export const SEED_PARAMETER_COUNTS: Record<ModelName, number> = {
 
 export interface SeedSettings {
   /** Examples before the validation split (points for linreg, MNIST training images otherwise). */
-  samples: number;
+  trainSize: number;
   batchSize: number;
   epochs: number;
-  learningRate: number;
+  lr: number;
 }
 
 /** Per model, what the seed's Keras cells ran (its low-level linreg cell used batch 10; we use one setting for both). */
 export const SEED_SETTINGS: Record<ModelName, SeedSettings> = {
-  linreg: { samples: 100, batchSize: 5, epochs: 10, learningRate: 0.01 },
-  logreg: { samples: 1000, batchSize: 128, epochs: 10, learningRate: 0.01 },
-  mlp: { samples: 1000, batchSize: 128, epochs: 10, learningRate: 0.01 },
-  cnn: { samples: 1000, batchSize: 32, epochs: 10, learningRate: 0.01 },
+  linreg: { trainSize: 100, batchSize: 5, epochs: 10, lr: 0.01 },
+  logreg: { trainSize: 1000, batchSize: 128, epochs: 10, lr: 0.01 },
+  mlp: { trainSize: 1000, batchSize: 128, epochs: 10, lr: 0.01 },
+  cnn: { trainSize: 1000, batchSize: 32, epochs: 10, lr: 0.01 },
 };
 
 /** Linear regression predicts a number; the others classify MNIST digits. */

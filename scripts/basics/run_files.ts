@@ -19,6 +19,10 @@ export async function readRuns(outDir: string): Promise<VariantResult[]> {
       if (run.experiment !== EXPERIMENT || run.config?.model !== model || run.config?.style !== style) {
         throw new Error(`${path} is not a ${EXPERIMENT} run of ${model}-${style}; move it away and rerun`);
       }
+      // Runs written before the shared vocabulary (loss, val_loss, samples, …) would draw as empty figures.
+      if (typeof run.final?.trainLoss !== "number" || run.history.some((row) => row.trainLoss === undefined)) {
+        throw new Error(`${path} uses the old result keys (loss, val_loss, …): rerun 'deno task basics'`);
+      }
       runs.push(run);
     }
   }

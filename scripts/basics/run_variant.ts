@@ -10,7 +10,7 @@ import { Rng } from "../../lib/random/rng.ts";
 import { SGD } from "../../lib/train/sgd.ts";
 import { trainValidationSplit } from "../../lib/data/batches.ts";
 import { environment, makeResult, type RunResult } from "../../lib/report/results.ts";
-import type { EpochLogs, History } from "../../lib/keras/history.ts";
+import type { FitRow, History } from "../../lib/keras/history.ts";
 import type { SummaryRow } from "../../lib/keras/summary.ts";
 import { isClassifier, type ModelName, type StyleName } from "./models.ts";
 import type { Examples } from "./examples.ts";
@@ -26,15 +26,15 @@ export interface VariantConfig {
   model: ModelName;
   style: StyleName;
   /** Examples before the validation split. */
-  samples: number;
+  trainSize: number;
   validationSplit: number;
   epochs: number;
   batchSize: number;
-  learningRate: number;
+  lr: number;
   /** Initial values of the low-level style (the high-level style always uses lib/nn's). */
   lowInit: InitScheme;
   /** MNIST test images evaluated at the end (0: none). */
-  testSamples: number;
+  testSize: number;
   /** Std of the noise added to the line's targets (0 in the seed). */
   linregNoise: number;
   seed: number;
@@ -46,14 +46,15 @@ export interface VariantData {
   test: Examples | null;
 }
 
+/** The last epoch's metrics (accuracies for classifiers only), the test set's, and what the run learnt. */
 export interface VariantFinal {
   parameters: number;
-  loss: number;
-  accuracy?: number;
-  val_loss?: number;
-  val_accuracy?: number;
-  test_loss?: number;
-  test_accuracy?: number;
+  trainLoss: number;
+  trainAccuracy?: number;
+  validationLoss?: number;
+  validationAccuracy?: number;
+  testLoss?: number;
+  testAccuracy?: number;
   /** Fitted slope and intercept (linear regression). */
   w?: number;
   b?: number;
@@ -64,7 +65,7 @@ export interface VariantFinal {
   summary?: { rows: SummaryRow[]; total: number; trainable: number; nonTrainable: number };
 }
 
-export type VariantResult = RunResult<VariantConfig, EpochLogs, VariantFinal>;
+export type VariantResult = RunResult<VariantConfig, FitRow, VariantFinal>;
 
 export const NOTES = [
   "Both styles train on the same rows: Keras' validation_split (the last 20% of the examples, before " +
@@ -97,8 +98,8 @@ export async function runVariant(
   const leaked = tf.memory().numTensors - tensorsBefore;
   if (leaked !== 0) throw new Error(`${config.model}-${config.style} left ${leaked} tensors behind`);
   const last = outcome.history.rows[outcome.history.rows.length - 1];
-  const { epoch: _epoch, seconds: _seconds, ...lastMetrics } = last ?? { epoch: 0, seconds: 0, loss: NaN };
-  return makeResult<VariantConfig, EpochLogs, VariantFinal>({
+  const { epoch: _epoch, lr: _lr, seconds: _seconds, ...lastMetrics } = last ?? { trainLoss: NaN };
+  return makeResult<VariantConfig, FitRow, VariantFinal>({
     experiment: EXPERIMENT,
     run: `${config.model}-${config.style}`,
     seconds: (performance.now() - started) / 1000,
@@ -112,7 +113,7 @@ export async function runVariant(
 
 interface Outcome {
   history: History;
-  extra: Omit<VariantFinal, "loss" | "stopped">;
+  extra: Omit<VariantFinal, "trainLoss" | "stopped">;
 }
 
 function split(config: VariantConfig, n: number) {
@@ -131,7 +132,7 @@ async function runHighLevel(config: VariantConfig, data: VariantData, options: {
     model.compile({
       loss: classifier ? "categoricalCrossentropy" : "meanSquaredError",
       optimizer: "sgd",
-      learningRate: config.learningRate,
+      learningRate: config.lr,
       metrics: classifier ? ["accuracy"] : [],
     });
     const history = await model.fit(data.train.x, data.train.y, {
@@ -151,8 +152,8 @@ async function runHighLevel(config: VariantConfig, data: VariantData, options: {
     };
     if (data.test) {
       const test = await model.evaluate(data.test.x, data.test.y, { batchSize: 500 });
-      extra.test_loss = test.loss;
-      if (test.accuracy !== undefined) extra.test_accuracy = test.accuracy;
+      extra.testLoss = test.loss;
+      if (test.accuracy !== undefined) extra.testAccuracy = test.accuracy;
     }
     if (config.model === "linreg") {
       const [weight, bias] = await model.getWeights();
@@ -169,7 +170,7 @@ async function runLowLevel(config: VariantConfig, data: VariantData, options: { 
   const task = isClassifier(config.model) ? classificationTask : regressionTask;
   const initializer = makeInitializer(config.lowInit, config.model, Rng.derive(config.seed, config.model, "init"));
   const model = buildExplicitModel(config.model, initializer);
-  const optimizer = new SGD(Object.values(model.variables), config.learningRate);
+  const optimizer = new SGD(Object.values(model.variables), config.lr);
   try {
     const { train, validation } = split(config, data.train.n);
     if (!options.silent) {
@@ -201,8 +202,8 @@ async function runLowLevel(config: VariantConfig, data: VariantData, options: { 
     if (data.test) {
       const allRows = Int32Array.from({ length: data.test.n }, (_, i) => i);
       const test = await evaluateRows(model, task, data.test.x, data.test.y, allRows, 500);
-      extra.test_loss = test.loss;
-      if (task.correct) extra.test_accuracy = test.accuracy;
+      extra.testLoss = test.loss;
+      if (task.correct) extra.testAccuracy = test.accuracy;
     }
     if (config.model === "linreg") {
       extra.w = (await model.variables.W.data())[0];

@@ -13,12 +13,12 @@ export interface SummaryTableRow {
   validationRows: number;
   epochs: number;
   batchSize: number;
-  learningRate: number;
+  lr: number;
   init: string;
-  loss: number;
-  val_loss: number | null;
-  val_accuracy: number | null;
-  test_accuracy: number | null;
+  trainLoss: number;
+  validationLoss: number | null;
+  validationAccuracy: number | null;
+  testAccuracy: number | null;
   w: number | null;
   b: number | null;
   seconds: number;
@@ -26,12 +26,18 @@ export interface SummaryTableRow {
 
 export interface StyleComparison {
   model: ModelName;
-  metric: "val_accuracy" | "val_loss";
+  metric: "validationAccuracy" | "validationLoss";
   high: number;
   low: number;
   /** low − high. */
   difference: number;
 }
+
+/** How the markdown names a compared metric. */
+const METRIC_LABELS: Record<StyleComparison["metric"], string> = {
+  validationAccuracy: "validation accuracy",
+  validationLoss: "validation loss",
+};
 
 export interface BasicsSummary {
   rows: SummaryTableRow[];
@@ -41,7 +47,7 @@ export interface BasicsSummary {
 export function summarizeRuns(runs: VariantResult[]): BasicsSummary {
   const rows = runs.map(tableRow);
   const comparison = MODEL_NAMES.flatMap((model): StyleComparison[] => {
-    const metric = isClassifier(model) ? "val_accuracy" : "val_loss";
+    const metric = isClassifier(model) ? "validationAccuracy" : "validationLoss";
     const high = rows.find((r) => r.model === model && r.style === "high")?.[metric];
     const low = rows.find((r) => r.model === model && r.style === "low")?.[metric];
     return high != null && low != null ? [{ model, metric, high, low, difference: low - high }] : [];
@@ -59,12 +65,12 @@ function tableRow(run: VariantResult): SummaryTableRow {
     validationRows: f.validationRows,
     epochs: run.history.length,
     batchSize: c.batchSize,
-    learningRate: c.learningRate,
+    lr: c.lr,
     init: c.style === "high" ? "pytorch" : c.lowInit,
-    loss: f.loss,
-    val_loss: f.val_loss ?? null,
-    val_accuracy: f.val_accuracy ?? null,
-    test_accuracy: f.test_accuracy ?? null,
+    trainLoss: f.trainLoss,
+    validationLoss: f.validationLoss ?? null,
+    validationAccuracy: f.validationAccuracy ?? null,
+    testAccuracy: f.testAccuracy ?? null,
     w: f.w ?? null,
     b: f.b ?? null,
     seconds: run.seconds,
@@ -75,14 +81,14 @@ export function summaryMarkdown(summary: BasicsSummary): string {
   const num = (v: number | null, digits = 4) => (v === null ? "–" : v.toFixed(digits));
   const pct = (v: number | null) => (v === null ? "–" : `${(100 * v).toFixed(1)}%`);
   const runs = [
-    "| model | style | params | train/val rows | epochs | batch | init | loss | val loss | val acc | test acc | w | b | seconds |",
+    "| model | style | params | train/val rows | epochs | batch | init | train loss | val loss | val acc | test acc | w | b | seconds |",
     "|---|---|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|",
     ...summary.rows.map((r) =>
       `| ${r.model} | ${r.style} | ${
         r.parameters.toLocaleString("en-US")
       } | ${r.trainRows}/${r.validationRows} | ${r.epochs} | ` +
-      `${r.batchSize} | ${r.init} | ${num(r.loss)} | ${num(r.val_loss)} | ${pct(r.val_accuracy)} | ${
-        pct(r.test_accuracy)
+      `${r.batchSize} | ${r.init} | ${num(r.trainLoss)} | ${num(r.validationLoss)} | ${pct(r.validationAccuracy)} | ${
+        pct(r.testAccuracy)
       } | ` +
       `${num(r.w)} | ${num(r.b)} | ${r.seconds.toFixed(1)} |`
     ),
@@ -91,9 +97,11 @@ export function summaryMarkdown(summary: BasicsSummary): string {
     "| model | metric | high-level | low-level | low − high |",
     "|---|---|--:|--:|--:|",
     ...summary.comparison.map((c) => {
-      const show = c.metric === "val_accuracy" ? pct : (v: number) => num(v, 6);
-      const diff = c.metric === "val_accuracy" ? `${(100 * c.difference).toFixed(1)} points` : num(c.difference, 6);
-      return `| ${c.model} | ${c.metric} | ${show(c.high)} | ${show(c.low)} | ${diff} |`;
+      const show = c.metric === "validationAccuracy" ? pct : (v: number) => num(v, 6);
+      const diff = c.metric === "validationAccuracy"
+        ? `${(100 * c.difference).toFixed(1)} points`
+        : num(c.difference, 6);
+      return `| ${c.model} | ${METRIC_LABELS[c.metric]} | ${show(c.high)} | ${show(c.low)} | ${diff} |`;
     }),
   ];
   return `# basics: high-level vs low-level style\n\n## Final validation metrics side by side\n\n${

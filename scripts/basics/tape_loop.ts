@@ -1,9 +1,10 @@
-import { DeviceSums } from "../../lib/train/device_sums.ts";
 /**
  * The low-level training loop, written out as the seed's TensorFlow cells are: for each minibatch
  * of training rows, the gradient of the loss with respect to the model's variables from the tape
  * (tf.variableGrads) and one optimiser step (lib/train). After the epoch the validation rows are
- * only evaluated.
+ * only evaluated. The loop is spelled out here rather than handed to lib/train's `fit` because that
+ * contrast with the high-level style is the experiment; its rows are the same HistoryRows `fit`
+ * writes, so both styles' results read alike.
  *
  * The seed's cells (a) also took optimiser steps on its validation minibatches, so its
  * "val_acc = 1.0" was measured on data it had just trained on, and (b) drew every training minibatch
@@ -12,11 +13,12 @@ import { DeviceSums } from "../../lib/train/device_sums.ts";
  */
 import { tf } from "../../lib/tf.ts";
 import type { Optimizer } from "../../lib/train/optimizer.ts";
-import { evaluate, type Objective } from "../../lib/train/loop.ts";
+import { DeviceSums } from "../../lib/train/device_sums.ts";
+import { evaluate, type HistoryRow, type Metrics, type Objective } from "../../lib/train/loop.ts";
 import { minibatches, shuffledBatches } from "../../lib/data/batches.ts";
 import type { Rng } from "../../lib/random/rng.ts";
 import { Progress } from "../../lib/report/progress.ts";
-import { type EpochLogs, formatLogs, type History, makeHistory } from "../../lib/keras/history.ts";
+import { epochLogs, fitRow, formatLogs, type History, makeHistory } from "../../lib/keras/history.ts";
 import type { ExplicitModel } from "./explicit_models.ts";
 import type { TapeTask } from "./tf_style_losses.ts";
 
@@ -39,7 +41,8 @@ export interface TapeFitOptions {
 }
 
 export async function fitWithTape(opts: TapeFitOptions): Promise<History> {
-  const rows: EpochLogs[] = [];
+  const rows: HistoryRow[] = [];
+  const withAccuracy = opts.task.correct !== undefined;
   for (let epoch = 0; epoch < opts.epochs; epoch++) {
     const started = performance.now();
     const batches = shuffledBatches(opts.trainRows.length, opts.batchSize, opts.shuffleRng)
@@ -54,21 +57,35 @@ export async function fitWithTape(opts: TapeFitOptions): Promise<History> {
       bar.tick();
     }
     const train = await sums.readAndDispose();
-    const logs: EpochLogs = { epoch: epoch + 1, seconds: 0, loss: train.loss };
-    if (opts.task.correct) logs.accuracy = train.accuracy;
+    const metrics: Omit<HistoryRow, "seconds"> = {
+      epoch: epoch + 1,
+      lr: opts.optimizer.lr,
+      trainLoss: train.loss,
+      trainAccuracy: train.accuracy,
+    };
     if (opts.validationRows.length > 0) {
       const validation = await evaluateRows(opts.model, opts.task, opts.x, opts.y, opts.validationRows, opts.batchSize);
-      logs.val_loss = validation.loss;
-      if (opts.task.correct) logs.val_accuracy = validation.accuracy;
+      metrics.validationLoss = validation.loss;
+      metrics.validationAccuracy = validation.accuracy;
     }
-    logs.seconds = (performance.now() - started) / 1000;
-    rows.push(logs);
-    bar.finish(formatLogs(logs));
-    if (!Number.isFinite(logs.loss)) {
-      return makeHistory(rows, `training loss became ${logs.loss} in epoch ${epoch + 1}: lower the learning rate`);
+    const row: HistoryRow = { ...metrics, seconds: (performance.now() - started) / 1000 };
+    rows.push(row);
+    bar.finish(formatLogs(epochLogs(fitRow(row, withAccuracy))));
+    const bad = nonFiniteLoss(row);
+    if (bad) {
+      return makeHistory(rows, withAccuracy, `${bad} in epoch ${epoch + 1}: lower the learning rate`);
     }
   }
-  return makeHistory(rows, null);
+  return makeHistory(rows, withAccuracy, null);
+}
+
+/** "training loss became NaN" when a loss of the row is not finite (as lib/train's `fit` stops), else null. */
+function nonFiniteLoss(row: HistoryRow): string | null {
+  if (!Number.isFinite(row.trainLoss)) return `training loss became ${row.trainLoss}`;
+  if (row.validationLoss !== undefined && !Number.isFinite(row.validationLoss)) {
+    return `validation loss became ${row.validationLoss}`;
+  }
+  return null;
 }
 
 /** One minibatch: loss and gradients from the tape, one optimiser step, sums kept on the device. */
@@ -97,7 +114,7 @@ export function evaluateRows(
   y: tf.Tensor,
   rows: Int32Array,
   batchSize: number,
-): Promise<{ loss: number; accuracy: number }> {
+): Promise<Metrics> {
   const objective: Objective<Int32Array> = (batchRows) => {
     const index = tf.tensor1d(batchRows, "int32");
     const outputs = model.forward(tf.gather(x, index)), targets = tf.gather(y, index);

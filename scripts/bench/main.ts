@@ -4,15 +4,12 @@
  * The native engine (lib/native, our WebAssembly SIMD kernels, one model at a time): one seed-000
  * model (k=3 c=16 n=128, batch 1) per step, and the full default grid's projected time from the
  * per-step time of every grid shape (240 configurations × 5 rounds × 20 epochs × 1000 steps).
- * Per tfjs backend: a 1024² matMul in GFLOP/s; one seed-000 model (k=3 c=16 n=128, batch 1) per step;
- * ensembles of 5, 25, 100, 400 such models per model-step; and a projected time of the full default
- * grid (240 configurations × 5 rounds × 20 epochs × 1000 steps), from the per-model-step time of
- * every grid shape in ensembles of 25 (all rounds × α of a shape, as the grid runs them).
- * Timings are wall-clock on a shared machine: compare ratios from one run, not across runs.
+ * Per tfjs backend: a 1024² matMul in GFLOP/s and one seed-000 model (k=3 c=16 n=128, batch 1) per
+ * step. Timings are wall-clock on a shared machine: compare ratios from one run, not across runs.
  */
 import { describeBackend, initBackend } from "../../lib/tf.ts";
 import { cli, commonFlags, flag } from "../../lib/cli/args.ts";
-import { ensembleStepMs, matMulGflops, nativeStepMs, singleStepMs } from "./step_time.ts";
+import { matMulGflops, nativeStepMs, singleStepMs } from "./step_time.ts";
 import { gridRuns, SEED_GRID, shapeKey } from "../siamese_grid/config.ts";
 import type { RunConfig } from "../siamese_grid/config.ts";
 import { writeJsonAtomic } from "../../lib/report/atomic.ts";
@@ -26,11 +23,6 @@ const flags = cli(
     backends: flag.strings(["native", "wasm", "cpu", "webgpu"], "engines to measure: native, or a tfjs backend", {
       choices: ["native", "wasm", "cpu", "webgpu"],
     }),
-    ensembles: flag.ints(
-      [5, 25, 100, 400],
-      "ensemble sizes to time (wasm and a real GPU; cpu and software WebGPU stop at 25)",
-    ),
-    "no-projection": flag.boolean("skip the tfjs ensembles' full-grid projection (minutes); native's is kept"),
   },
   "deno task bench",
   "Time training steps per backend and project the full siamese grid's duration.",
@@ -114,43 +106,16 @@ for (const name of flags.backends) {
   ) => (console.error(`${name}: ${e.message}`), null));
   if (!info) continue;
   console.log(describeBackend(info));
-  // The cpu backend and WebGPU on a software adapter take seconds per ensemble step; a real GPU does not.
+  // The cpu backend and WebGPU on a software adapter are slow: fewer repetitions.
   const slow = name === "cpu" || (name === "webgpu" && info.adapterIsFallback !== false);
   const gflops = await matMulGflops(1024, slow ? 3 : 10);
   const singleMs = await singleStepMs(base, quick ? 10 : slow ? 20 : 200);
   console.log(`  matMul 1024²: ${gflops.toFixed(1)} GFLOP/s; one model, batch 1: ${singleMs.toFixed(2)} ms/step`);
-  let projection = null;
-  if (!slow && !flags["no-projection"]) {
-    // One timing per shape (k, c, n); α and rounds form the ensemble of 25.
-    const bar = new Progress("  grid shapes", timedShapes.length, { unit: "shape" });
-    const perShape: { shape: string; msPerModelStep: number }[] = [];
-    for (const s of timedShapes) {
-      perShape.push({ shape: shapeKey(s), msPerModelStep: (await ensembleStepMs(s, 25, 3)) / 25 });
-      bar.tick();
-    }
-    bar.finish();
-    projection = projectGrid(perShape, gridShapes.length, "ensembles of 25 (rounds × α per shape)");
-  }
-  // Largest last: an ensemble too big for wasm's 4 GB heap aborts the wasm module, so stop there.
-  const ensembles: { models: number; msPerStep?: number; msPerModelStep?: number; error?: string }[] = [];
-  for (const E of flags.ensembles.filter((e) => !(slow || quick) || e <= 25).sort((a, b) => a - b)) {
-    try {
-      const ms = await ensembleStepMs(base, E, quick ? 3 : Math.max(3, Math.round(400 / E)));
-      ensembles.push({ models: E, msPerStep: ms, msPerModelStep: ms / E });
-      console.log(`  ensemble of ${E}: ${ms.toFixed(1)} ms/step = ${(ms / E).toFixed(3)} ms per model-step`);
-    } catch (e) {
-      ensembles.push({ models: E, error: String((e as Error).message).split("\n")[0] });
-      console.log(`  ensemble of ${E}: failed (${(e as Error).message.split("\n")[0]}); larger sizes skipped`);
-      break;
-    }
-  }
   report.push({
     backend: name,
     environment: environment(info),
     matMul1024Gflops: gflops,
     singleModelMsPerStep: singleMs,
-    ensembles,
-    projection,
   });
 }
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -158,7 +123,7 @@ const doc = {
   schema: "tsdl-bench/1",
   createdAt: new Date().toISOString(),
   model: "siamese a5 k3 c16 n128, batch 1, Adam",
-  targets: { singleModelMsPerStep: 2.5, msPerModelStep: 0.1, gridMinutes: 45 },
+  targets: { singleModelMsPerStep: 2.5, gridMinutes: 45 },
   results: report,
 };
 await writeJsonAtomic(`${flags.out}/bench-${stamp}.json`, doc);

@@ -5,10 +5,8 @@
  */
 import { tf } from "../../lib/tf.ts";
 import { Adam } from "../../lib/train/adam.ts";
-import { PairEnsemble } from "../siamese_grid/ensemble/pair_ensemble.ts";
 import { buildModel } from "../siamese_grid/run.ts";
 import { pairLoss } from "../siamese_grid/pair_objective.ts";
-import { bceWithLogitsElementwise } from "../../lib/train/losses.ts";
 import type { RunConfig } from "../siamese_grid/config.ts";
 import { adamScalars, Engine } from "../../lib/native/engine.ts";
 import { NativePairModel } from "../siamese_grid/native_pair_model.ts";
@@ -67,34 +65,6 @@ export async function singleStepMs(cfg: RunConfig, steps: number): Promise<numbe
   opt.dispose();
   model.dispose();
   tf.dispose([batch.x, batch.target, batch.classes]);
-  return ms;
-}
-
-/** Milliseconds per ensemble step of E copies of cfg's model (each its own random batch). */
-export async function ensembleStepMs(cfg: RunConfig, models: number, steps: number): Promise<number> {
-  const built = Array.from({ length: models }, (_, e) => buildModel({ ...cfg, round: e }));
-  const model = new PairEnsemble(built.map((m) => m.model));
-  for (const m of built) m.model.dispose();
-  const params = model.parameters();
-  const opt = new Adam(params, cfg.lr);
-  const x = tf.randomUniform([models, cfg.batchSize, 14, 14, 2], 0, 255);
-  const t = tf.ones([models, cfg.batchSize, 1]);
-  const ms = await timeIt(
-    () =>
-      tf.tidy(() => {
-        const { grads } = tf.variableGrads(
-          () => tf.sum(bceWithLogitsElementwise(model.forward(x).logit, t)) as tf.Scalar,
-          params,
-        );
-        opt.step(params.map((p) => grads[p.name]));
-      }),
-    2,
-    steps,
-    () => params[0].data(),
-  );
-  opt.dispose();
-  model.dispose();
-  tf.dispose([x, t]);
   return ms;
 }
 

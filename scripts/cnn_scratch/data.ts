@@ -19,10 +19,11 @@ export interface SeedSplits {
 
 export interface SplitRequest {
   /** Leading training images used (seed: 10,000). */
-  trainImages: number;
+  trainSize: number;
   /** Leading test images used (seed: 2,000). */
-  testImages: number;
-  validationFraction: number;
+  testSize: number;
+  /** Fraction of the training images held out for validation (seed: 0.2). */
+  validationSplit: number;
 }
 
 function upload(set: ImageSet, rows: ArrayLike<number>): LabelledImages {
@@ -37,18 +38,18 @@ function upload(set: ImageSet, rows: ArrayLike<number>): LabelledImages {
 
 export async function loadSeedSplits(req: SplitRequest, rng: Rng): Promise<SeedSplits> {
   const mnist = await loadMnist();
-  if (req.trainImages > mnist.train.n || req.testImages > mnist.test.n) {
+  if (req.trainSize > mnist.train.n || req.testSize > mnist.test.n) {
     throw new Error(
-      `MNIST has ${mnist.train.n} training and ${mnist.test.n} test images; asked for ${req.trainImages} and ${req.testImages}`,
+      `MNIST has ${mnist.train.n} training and ${mnist.test.n} test images; asked for ${req.trainSize} and ${req.testSize}`,
     );
   }
-  const { train, validation } = trainValidationSplit(req.trainImages, req.validationFraction, rng);
-  const testRows = Int32Array.from({ length: req.testImages }, (_, i) => i);
+  const { train, validation } = trainValidationSplit(req.trainSize, req.validationSplit, rng);
+  const testRows = Int32Array.from({ length: req.testSize }, (_, i) => i);
   return {
     train: upload(mnist.train, train),
     validation: upload(mnist.train, validation),
     test: upload(mnist.test, testRows),
-    sizes: { train: train.length, validation: validation.length, test: req.testImages },
+    sizes: { train: train.length, validation: validation.length, test: req.testSize },
   };
 }
 

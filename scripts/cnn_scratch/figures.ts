@@ -16,15 +16,18 @@ function modelLabel(r: CnnScratchResult): string {
 export function curveRows(results: CnnScratchResult[]): CurveRow[] {
   return results.flatMap((r) => {
     const series = `${modelLabel(r)} · ${r.config.implementation}`;
-    return r.history.flatMap((h) => [
-      { epoch: h.epoch, value: h.trainLoss, series, metric: "train loss" },
-      ...(h.validationLoss !== undefined
-        ? [{ epoch: h.epoch, value: h.validationLoss, series, metric: "validation loss" }]
-        : []),
-      ...(h.validationAccuracy !== undefined
-        ? [{ epoch: h.epoch, value: h.validationAccuracy, series, metric: "validation accuracy" }]
-        : []),
-    ]);
+    return r.history.flatMap((h, i) => {
+      const epoch = h.epoch ?? i + 1;
+      return [
+        { epoch, value: h.trainLoss, series, metric: "train loss" },
+        ...(h.validationLoss !== undefined
+          ? [{ epoch, value: h.validationLoss, series, metric: "validation loss" }]
+          : []),
+        ...(h.validationAccuracy !== undefined
+          ? [{ epoch, value: h.validationAccuracy, series, metric: "validation accuracy" }]
+          : []),
+      ];
+    });
   });
 }
 
@@ -64,7 +67,7 @@ export function largestTwinGap(results: CnnScratchResult[]): number | null {
 function subtitle(results: CnnScratchResult[]): string {
   const c = results[0].config;
   return `MNIST ${c.data.train} train / ${c.data.validation} validation / ${c.data.test} test images, ` +
-    `AdaGrad lr ${c.optimizer.lr}, batch ${c.batchSize}, seed ${c.seed}` + (c.quick ? " (--quick)" : "");
+    `AdaGrad lr ${c.lr}, batch ${c.batchSize}, seed ${c.seed}` + (c.quick ? " (--quick)" : "");
 }
 
 function curvesTitle(results: CnnScratchResult[]): string {

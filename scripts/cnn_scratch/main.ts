@@ -3,9 +3,10 @@
  *
  * Trains seed 004's small net (conv 3×3×8 pad 1 → ReLU → max pool 2 → dense 64 → ReLU → dense 10)
  * and LeNet-5 on the first 10,000 MNIST training images (80/20 train/validation) with AdaGrad for
- * 5 epochs, and scores them on the first 2,000 test images. Every model is trained twice from the
- * same initial weights on the same minibatches: with the hand-written backward passes of lib/scratch,
- * and with lib/nn's layers on tfjs' tape (lib/train's fit), so the two curves check each other.
+ * 5 epochs, and scores them on the first 2,000 test images. Every model is trained twice through
+ * lib/train's fit from the same initial weights on the same minibatches: with the hand-written
+ * backward passes of lib/scratch, and with lib/nn's layers on tfjs' tape, so the two curves check
+ * each other.
  *
  *   deno task cnn-scratch            # both models, both implementations (a few minutes on wasm)
  *   deno task cnn-scratch --quick    # 1,000 images, 2 epochs: about a minute
@@ -47,13 +48,13 @@ const FLAGS = {
   "adagrad-initial-accumulator": flag.number(0, "AdaGrad s₀ (torch's 0; the seed's 1)", {
     check: (v) => v >= 0 || "must be ≥ 0",
   }),
-  "train-images": flag.int(10000, "leading MNIST training images, split into train/validation (--quick: 1000)", {
+  "train-size": flag.int(10000, "leading MNIST training images, split into train/validation (--quick: 1000)", {
     check: (v) => (v >= 2 && v <= 60000) || "must be in [2, 60000]",
   }),
-  "test-images": flag.int(2000, "leading MNIST test images (--quick: 500)", {
+  "test-size": flag.int(2000, "leading MNIST test images (--quick: 500)", {
     check: (v) => (v >= 1 && v <= 10000) || "must be in [1, 10000]",
   }),
-  "validation-fraction": flag.number(0.2, "fraction of the training images held out for validation", {
+  "validation-split": flag.number(0.2, "fraction of the training images held out for validation (the seed's 0.2)", {
     check: (v) => (v > 0 && v < 1) || "must be in (0, 1)",
   }),
 };
@@ -66,8 +67,9 @@ const flags = cli(
 );
 const quick = (name: string, full: number, small: number) => (flags.quick && !wasGiven(name) ? small : full);
 const epochs = quick("epochs", flags.epochs, 2);
-const trainImages = quick("train-images", flags["train-images"], 1000);
-const testImages = quick("test-images", flags["test-images"], 500);
+const trainSize = quick("train-size", flags["train-size"], 1000);
+const testSize = quick("test-size", flags["test-size"], 500);
+const validationSplit = flags["validation-split"];
 if (flags["adagrad-eps"] === 0 && flags["adagrad-initial-accumulator"] === 0) {
   console.error("error: --adagrad-eps 0 needs --adagrad-initial-accumulator > 0 (the first step would divide by 0)");
   Deno.exit(2);
@@ -79,7 +81,7 @@ const env = environment(backend);
 await Deno.mkdir(flags.out, { recursive: true });
 
 const data = await loadSeedSplits(
-  { trainImages, testImages, validationFraction: flags["validation-fraction"] },
+  { trainSize, testSize, validationSplit },
   Rng.derive(flags.seed, "split"),
 );
 console.log(`MNIST: ${data.sizes.train} train, ${data.sizes.validation} validation, ${data.sizes.test} test images`);
@@ -120,21 +122,14 @@ async function save(model: ModelName, outcome: TwinOutcome, agreement?: number):
       model,
       architecture: ARCHITECTURES[model].description,
       implementation: outcome.implementation,
+      trainSize,
+      testSize,
+      validationSplit,
       epochs,
       batchSize: training.batchSize,
-      optimizer: {
-        name: "AdaGrad",
-        lr: training.lr,
-        eps: training.eps,
-        initialAccumulator: training.initialAccumulator,
-      },
-      data: {
-        dataset: "mnist",
-        trainImages,
-        testImages,
-        validationFraction: flags["validation-fraction"],
-        ...data.sizes,
-      },
+      lr: training.lr,
+      optimizer: { name: "AdaGrad", eps: training.eps, initialAccumulator: training.initialAccumulator },
+      data: { dataset: "mnist", ...data.sizes },
       seed: flags.seed,
       quick: flags.quick,
     },

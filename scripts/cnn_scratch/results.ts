@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { RESULT_SCHEMA, type RunResult } from "../../lib/report/results.ts";
-import type { ScratchEpochRow } from "../../lib/scratch/classifier.ts";
+import type { HistoryRow } from "../../lib/train/loop.ts";
 import type { FinalMetrics, Implementation } from "./train_twins.ts";
 import type { ModelName } from "./architectures.ts";
 
@@ -17,18 +17,18 @@ export interface CnnScratchConfig {
   model: ModelName;
   architecture: string;
   implementation: Implementation;
+  /** Leading MNIST training images, split into train and validation. */
+  trainSize: number;
+  /** Leading MNIST test images. */
+  testSize: number;
+  /** Fraction of the `trainSize` images held out for validation. */
+  validationSplit: number;
   epochs: number;
   batchSize: number;
-  optimizer: { name: "AdaGrad"; lr: number; eps: number; initialAccumulator: number };
-  data: {
-    dataset: "mnist";
-    trainImages: number;
-    testImages: number;
-    validationFraction: number;
-    train: number;
-    validation: number;
-    test: number;
-  };
+  lr: number;
+  optimizer: { name: "AdaGrad"; eps: number; initialAccumulator: number };
+  /** Images in each split. */
+  data: { dataset: "mnist"; train: number; validation: number; test: number };
   seed: number;
   quick: boolean;
 }
@@ -39,7 +39,7 @@ export interface CnnScratchFinal extends FinalMetrics {
   testPredictionAgreement?: number;
 }
 
-export type CnnScratchResult = RunResult<CnnScratchConfig, ScratchEpochRow, CnnScratchFinal>;
+export type CnnScratchResult = RunResult<CnnScratchConfig, HistoryRow, CnnScratchFinal>;
 
 export function runName(model: ModelName, implementation: Implementation): string {
   return `${model}-${implementation}`;

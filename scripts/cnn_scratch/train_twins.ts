@@ -1,14 +1,14 @@
 /**
  * One architecture trained twice from the same initial parameters, on the same minibatch order, with
- * the same AdaGrad: once with hand-written backward passes (lib/scratch) and once with tfjs' tape
- * (lib/nn through lib/train's `fit`). The two differ only in how gradients are computed, so their
- * curves should agree up to float32 rounding.
+ * the same AdaGrad, both through lib/train's `fit`: once with hand-written backward passes
+ * (lib/scratch's training step) and once with tfjs' tape (lib/nn, the loop's autodiff step). The two
+ * differ only in how gradients are computed, so their curves should agree up to float32 rounding.
  */
 import { tf } from "../../lib/tf.ts";
 import { Rng } from "../../lib/random/rng.ts";
 import { shuffledBatches } from "../../lib/data/batches.ts";
 import { countCorrect, crossEntropy } from "../../lib/train/losses.ts";
-import { type Batch, evaluate, fit, type Objective } from "../../lib/train/loop.ts";
+import { evaluate, fit, type HistoryRow, type Objective } from "../../lib/train/loop.ts";
 import { AdaGrad } from "../../lib/train/adagrad.ts";
 import type { Sequential } from "../../lib/nn/sequential.ts";
 import { ScratchAdaGrad } from "../../lib/scratch/adagrad.ts";
@@ -17,7 +17,8 @@ import {
   inOrder,
   type LabelledImages,
   ScratchClassifier,
-  type ScratchEpochRow,
+  setBatches,
+  type SetRows,
 } from "../../lib/scratch/classifier.ts";
 import type { ScratchSequential } from "../../lib/scratch/sequential.ts";
 import { type Architecture, buildAutodiff, buildScratch } from "./architectures.ts";
@@ -45,7 +46,7 @@ export interface FinalMetrics {
 
 export interface TwinOutcome {
   implementation: Implementation;
-  history: ScratchEpochRow[];
+  history: HistoryRow[];
   final: FinalMetrics;
   stopped: string | null;
   seconds: number;
@@ -109,12 +110,6 @@ async function trainScratch(arch: Architecture, net: ScratchSequential, data: Se
   return { classifier, outcome: { implementation: "scratch" as const, history, final, stopped, seconds } };
 }
 
-/** Rows of one of the splits: fit trains on some and validates on others with one objective. */
-interface SetRows {
-  set: LabelledImages;
-  rows: Int32Array;
-}
-
 /** Mean cross-entropy and correct count of the rows through the lib/nn model. */
 function autodiffObjective(net: Sequential): Objective<SetRows> {
   return ({ set, rows }) => {
@@ -140,43 +135,28 @@ async function trainAutodiff(
     objective: autodiffObjective(net),
     optimizer,
     epochs: cfg.epochs,
-    trainBatches: () => shuffledBatches(n, cfg.batchSize, rng).map((rows) => rowsOf(data.train, rows)),
-    testBatches: () => batchesOf(data.validation, data.sizes.validation),
+    trainBatches: () => setBatches(data.train, shuffledBatches(n, cfg.batchSize, rng)),
+    validationBatches: () => inOrder(data.validation, EVAL_BATCH),
     setTraining: (on) => net.train(on),
     label: `${arch.name}/autodiff`,
   });
   optimizer.dispose();
-  const score = (set: LabelledImages, size: number) => evaluate(autodiffObjective(net), batchesOf(set, size));
-  const test = await score(data.test, data.sizes.test);
+  const score = (set: LabelledImages) => evaluate(autodiffObjective(net), inOrder(set, EVAL_BATCH));
+  const test = await score(data.test);
   const final: FinalMetrics = {
-    trainAccuracy: (await score(data.train, data.sizes.train)).accuracy,
-    validationAccuracy: (await score(data.validation, data.sizes.validation)).accuracy,
+    trainAccuracy: (await score(data.train)).accuracy,
+    validationAccuracy: (await score(data.validation)).accuracy,
     testAccuracy: test.accuracy,
     testLoss: test.loss,
     parameters: net.parameterCount(),
   };
   return {
     implementation: "autodiff",
-    history: history.map((r) => ({
-      epoch: r.epoch,
-      trainLoss: r.trainLoss,
-      trainAccuracy: r.trainAccuracy,
-      validationLoss: r.testLoss,
-      validationAccuracy: r.testAccuracy,
-      seconds: r.seconds,
-    })),
+    history,
     final,
     stopped,
     seconds: (performance.now() - started) / 1000,
   };
-}
-
-function rowsOf(set: LabelledImages, rows: Int32Array): Batch<SetRows> {
-  return { data: { set, rows }, size: rows.length };
-}
-
-function batchesOf(set: LabelledImages, size: number): Batch<SetRows>[] {
-  return inOrder(size, EVAL_BATCH).map((b) => rowsOf(set, b.data));
 }
 
 async function predictionAgreement(

@@ -13,23 +13,21 @@
  *   deno task siamese-grid --workers 2          # two local worker processes, then the summary
  *
  * Every run trains on the native engine (lib/native: our WebAssembly SIMD kernels), one process per
- * core, a GPU machine included (faster there than tfjs ensembles on WebGPU: scripts/siamese_grid/engine.ts);
- * `--engine tfjs` trains runs of one shape together as a tfjs ensemble on the chosen backend.
+ * core, a GPU machine included (see engine.ts); `--engine tfjs` trains each run with tfjs autodiff
+ * on the chosen backend. Both go through lib/train's `fit`.
  */
 import { describeBackend, initBackend } from "../../lib/tf.ts";
 import { cli, commonFlags, flag, positive, wasGiven } from "../../lib/cli/args.ts";
 import { type Architecture, ARCHITECTURES } from "./siamese.ts";
-import { type Common, gridRuns, type RunConfig, runId, SEED_GRID, shapeKey, studyRuns } from "./config.ts";
+import { type Common, gridRuns, type RunConfig, runId, SEED_GRID, studyRuns } from "./config.ts";
 import { RoundDataCache } from "./data.ts";
 import { type RunOutcome, trainRun } from "./run.ts";
-import { trainPairEnsemble } from "./ensemble/train_pair_ensemble.ts";
 import { trainRunNative } from "./native_run.ts";
 import { type EngineChoice, ENGINES, resolveEngine } from "./engine.ts";
-import { groupRuns, type RunGroup, shardGroups } from "./schedule.ts";
 import { loadResults, type RunFinal, type RunIndex, runPath, type SiameseResult, summarize } from "./summary.ts";
 import { writeFigures } from "./figures.ts";
-import { parseShard, type Shard } from "./grid.ts";
-import { claimGroup, runWorkers } from "./workers.ts";
+import { parseShard, type Shard, shardOf } from "./grid.ts";
+import { claimRun, runWorkers } from "./workers.ts";
 import { environment, makeResult, writeResult } from "../../lib/report/results.ts";
 import { removeTemporaries, removeWithTemporaries, writeJsonAtomic } from "../../lib/report/atomic.ts";
 import { Progress } from "../../lib/report/progress.ts";
@@ -62,7 +60,7 @@ const FLAGS = {
   shard: flag.string("", "run only shard i/n of the run list (e.g. 0/4); summarise with `deno task report`"),
   engine: flag.string(
     "auto",
-    "native (own WebAssembly SIMD kernels, CPU; what auto picks) or tfjs (ensembles on --backend)",
+    "native (own WebAssembly SIMD kernels, CPU; what auto picks) or tfjs (autodiff on --backend)",
     {
       choices: ENGINES,
     },
@@ -74,11 +72,7 @@ const FLAGS = {
       check: (v) => v >= 0 || "must be ≥ 0",
     },
   ),
-  ensemble: flag.int(25, "tfjs engine: most runs trained together as one ensemble (same shape; rounds × α)", {
-    check: positive,
-  }),
-  "no-ensemble": flag.boolean("tfjs engine: train runs one by one (the plain path, for comparison)"),
-  claim: flag.boolean("worker mode (set by --workers): train only the groups this process claims first"),
+  claim: flag.boolean("worker mode (set by --workers): train only the runs this process claims first"),
 };
 
 const flags = cli(
@@ -140,12 +134,9 @@ const index: RunIndex = {
 await writeJsonAtomic(`${out}/${kind}-index.json`, index);
 
 const engine = resolveEngine(flags.engine as EngineChoice);
-// wasGiven("ensemble") also sees --no-ensemble.
-const tfjsOnly = ["backend", "ensemble"].filter((f) => wasGiven(f));
-if (engine === "native" && tfjsOnly.length > 0) {
-  const names = tfjsOnly.map((f) => f === "ensemble" ? "--ensemble/--no-ensemble" : `--${f}`).join(" and ");
+if (engine === "native" && wasGiven("backend")) {
   console.error(
-    `note: the native engine trains one model per process on the CPU; ${names} only apply to --engine tfjs`,
+    "note: the native engine trains one model per process on the CPU; --backend only applies to --engine tfjs",
   );
 }
 // The native engine uses tfjs only to build each model (weights drawn by our own generator), which
@@ -153,10 +144,9 @@ if (engine === "native" && tfjsOnly.length > 0) {
 const backend = await initBackend(engine === "native" ? "wasm" : flags.backend as never);
 console.error(`${describeBackend(backend)}; engine ${engine}`);
 
-const groupSize = engine === "native" || flags["no-ensemble"] ? 1 : flags.ensemble;
 const workers = flags.workers || (engine === "native" && !flags.shard ? navigator.hardwareConcurrency : 1);
 if (workers > 1 && !flags.shard && !flags.claim) {
-  if (flags.fresh) await removeResults(groupRuns(runs, groupSize));
+  if (flags.fresh) await removeResults(runs);
   const passOn = Deno.args.filter((a, i, all) =>
     !a.startsWith("--workers") && all[i - 1] !== "--workers" && a !== "--fresh"
   );
@@ -167,55 +157,44 @@ if (workers > 1 && !flags.shard && !flags.claim) {
 }
 
 const shard: Shard | null = flags.shard ? parseShard(flags.shard) : null;
-const groups = shardGroups(groupRuns(runs, groupSize), shard);
-const mine = groups.flatMap((g) => g.runs);
-if (flags.fresh) await removeResults(groups);
+const mine = shard ? shardOf(runs, shard) : runs;
+if (flags.fresh) await removeResults(mine);
 
-/** --fresh: the groups' run files, checkpoints and any temporary files a kill left. */
-async function removeResults(groups: RunGroup[]): Promise<void> {
-  for (const g of groups) {
-    for (const cfg of g.runs) await removeWithTemporaries(runPath(out, runId(cfg)));
-    await removeWithTemporaries(checkpointPath(g.id));
+/** --fresh: the runs' result files, checkpoints and any temporary files a kill left. */
+async function removeResults(list: RunConfig[]): Promise<void> {
+  for (const cfg of list) {
+    await removeWithTemporaries(runPath(out, runId(cfg)));
+    await removeWithTemporaries(checkpointPath(runId(cfg)));
   }
 }
 const done = new Set((await loadResults(out, mine.map(runId))).map((r) => r.run));
-const todo = groups.map((g) => ({ ...g, runs: g.runs.filter((cfg) => !done.has(runId(cfg))) })).filter((g) =>
-  g.runs.length
-);
-const todoRuns = todo.reduce((n, g) => n + g.runs.length, 0);
+const todo = mine.filter((cfg) => !done.has(runId(cfg)));
 console.error(
   `${kind}: ${runs.length} runs${shard ? `, shard ${shard.index}/${shard.count}: ${mine.length}` : ""}; ` +
-    `${done.size} already complete, ${todoRuns} to run ${
-      groupSize === 1 ? "one by one" : `in ${todo.length} ensembles`
-    } → ${out}/runs/`,
+    `${done.size} already complete, ${todo.length} to run → ${out}/runs/`,
 );
 
-function checkpointPath(groupId: string): string {
-  return `${out}/checkpoints/${groupId}.safetensors`;
+function checkpointPath(id: string): string {
+  return `${out}/checkpoints/${id}.safetensors`;
 }
 
 const env = environment(backend);
 const cache = new RoundDataCache();
-const gridBar = new Progress(kind, todoRuns, { unit: "run", logEverySeconds: 60 });
-for (const group of todo) {
-  if (flags.claim && !(await claimGroup(out, group.id))) continue; // another worker has it
-  const data = await Promise.all(group.runs.map((c) => cache.get(c.seed, c.round, c.nPairs, c.normalize)));
-  const label = group.runs.length === 1
-    ? `  ${runId(group.runs[0]).replace(/-[0-9a-f]{8}$/, "")}`
-    : `  ${group.runs.length} × ${shapeKey(group.runs[0])}`;
-  const opts = { checkpointPath: checkpointPath(group.id), checkpointEvery: flags["checkpoint-every"], label };
-  const outcomes = engine === "native"
-    ? [await trainRunNative(group.runs[0], { train: data[0].train.set, test: data[0].test.set }, opts)]
-    : group.runs.length === 1
-    ? [await trainRun(group.runs[0], data[0], opts)]
-    : await trainPairEnsemble(group.runs, data, opts);
-  for (const [i, cfg] of group.runs.entries()) {
-    const final = await saveRun(cfg, outcomes[i], group.runs.length);
-    if (outcomes[i].stopped) gridBar.log(`! ${runId(cfg)}: ${outcomes[i].stopped}`);
-    gridBar.tick(1, `last: ${(100 * final.testAccuracy).toFixed(1)}% test`);
-  }
-  // This process owned the group: its checkpoint and any temporary file a kill left go.
-  await removeWithTemporaries(checkpointPath(group.id));
+const gridBar = new Progress(kind, todo.length, { unit: "run", logEverySeconds: 60 });
+for (const cfg of todo) {
+  const id = runId(cfg);
+  if (flags.claim && !(await claimRun(out, id))) continue; // another worker has it
+  const data = await cache.get(cfg.seed, cfg.round, cfg.nPairs, cfg.normalize);
+  const label = `  ${id.replace(/-[0-9a-f]{8}$/, "")}`;
+  const opts = { checkpointPath: checkpointPath(id), checkpointEvery: flags["checkpoint-every"], label };
+  const outcome = engine === "native"
+    ? await trainRunNative(cfg, { train: data.train.set, test: data.test.set }, opts)
+    : await trainRun(cfg, data, opts);
+  const final = await saveRun(cfg, outcome);
+  if (outcome.stopped) gridBar.log(`! ${id}: ${outcome.stopped}`);
+  gridBar.tick(1, `last: ${(100 * final.testAccuracy).toFixed(1)}% test`);
+  // This process owned the run: its checkpoint and any temporary file a kill left go.
+  await removeWithTemporaries(checkpointPath(id));
 }
 gridBar.finish();
 cache.dispose();
@@ -245,7 +224,7 @@ async function printSummary(): Promise<void> {
   console.log(`\nwrote ${files.join(", ")}`);
 }
 
-async function saveRun(cfg: RunConfig, outcome: RunOutcome, ensembleSize: number): Promise<RunFinal> {
+async function saveRun(cfg: RunConfig, outcome: RunOutcome): Promise<RunFinal> {
   const last = outcome.history[outcome.history.length - 1];
   const final: RunFinal = {
     testAccuracy: last?.testAccuracy ?? NaN,
@@ -255,7 +234,7 @@ async function saveRun(cfg: RunConfig, outcome: RunOutcome, ensembleSize: number
     epochsRun: outcome.history.length,
     parameters: outcome.parameters,
     stopped: outcome.stopped,
-    ensembleSize,
+    resumedEpochs: outcome.resumedEpochs,
     engine,
   };
   const result: SiameseResult = makeResult({
@@ -272,11 +251,6 @@ async function saveRun(cfg: RunConfig, outcome: RunOutcome, ensembleSize: number
       "runs differing only in α/aux share initial weights, data order and dropout masks (common random numbers)",
       ...(engine === "native"
         ? ["trained on the native engine (lib/native, WebAssembly SIMD); tfjs only drew the initial weights"]
-        : []),
-      ...(ensembleSize > 1
-        ? [
-          `trained in an ensemble of ${ensembleSize} (same numbers as alone up to float rounding); seconds = ensemble time / size`,
-        ]
         : []),
     ],
   });

@@ -157,16 +157,19 @@ export class NativePairModel {
     this.#headAtRest = zero(this.m) && zero(this.v);
   }
 
-  /** Mean loss and accuracy over `set` in eval mode (no dropout), `maxPairs` pairs at a time. */
-  evaluate(set: PairSet, w: LossWeights): { loss: number; accuracy: number } {
+  /**
+   * Summed loss (Σ over pairs) and correct count of `rows` of `set` in eval mode (no dropout),
+   * `maxPairs` rows at a time.
+   */
+  evaluateRows(set: PairSet, rows: Int32Array, w: LossWeights): StepStats {
     let loss = 0, correct = 0;
-    for (let start = 0; start < set.n; start += this.maxPairs) {
-      const rows = Int32Array.from({ length: Math.min(this.maxPairs, set.n - start) }, (_, i) => start + i);
-      const s = this.#pass(set, rows, w, false);
-      loss += s.loss * rows.length;
+    for (let start = 0; start < rows.length; start += this.maxPairs) {
+      const chunk = rows.subarray(start, Math.min(start + this.maxPairs, rows.length));
+      const s = this.#pass(set, chunk, w, false);
+      loss += s.loss * chunk.length;
       correct += s.correct;
     }
-    return { loss: loss / set.n, accuracy: correct / set.n };
+    return { loss, correct };
   }
 
   #pass(

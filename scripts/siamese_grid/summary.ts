@@ -4,7 +4,7 @@
  * run on several machines and `deno task report` all give the same table.
  */
 import type { RunResult } from "../../lib/report/results.ts";
-import type { EpochRow } from "../../lib/train/loop.ts";
+import type { HistoryRow } from "../../lib/train/loop.ts";
 import { mean, std } from "./grid.ts";
 import { configKey, type RunConfig } from "./config.ts";
 import { readJsonIfExists } from "../../lib/report/atomic.ts";
@@ -17,13 +17,13 @@ export interface RunFinal {
   epochsRun: number;
   parameters: number;
   stopped: string | null;
-  /** Models trained together in one ensemble computation (1 = alone). */
-  ensembleSize: number;
-  /** What trained it: the native engine or tfjs (absent in results written before the native engine). */
-  engine?: "native" | "tfjs";
+  /** Epochs restored from a checkpoint of an interrupted invocation (0: trained in one go). */
+  resumedEpochs: number;
+  /** What trained it: the native engine or tfjs autodiff. */
+  engine: "native" | "tfjs";
 }
 
-export type SiameseResult = RunResult<RunConfig, EpochRow, RunFinal>;
+export type SiameseResult = RunResult<RunConfig, HistoryRow, RunFinal>;
 
 export interface ConfigSummary {
   key: string;

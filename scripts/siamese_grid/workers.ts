@@ -1,7 +1,7 @@
 /**
  * `--workers N`: run N worker processes of a script on this machine (one per core: each trains on
  * one thread) and show one progress bar for all of them, counted from the run files they write.
- * Workers share the run list dynamically: each claims the next unclaimed group (`claimGroup`), so
+ * Workers share the run list dynamically: each claims the next unclaimed run (`claimRun`), so
  * no core idles at the end while another still has a queue (static shards left ~2 min of 56 on
  * one core). Each worker's own output goes to `<out>/logs/worker-i-of-N.log`.
  */
@@ -58,12 +58,12 @@ function claimsDir(outDir: string): string {
 }
 
 /**
- * True for exactly one of the workers that ask for `groupId` (creating the claim file is atomic),
- * so each group is trained once.
+ * True for exactly one of the workers that ask for `runId` (creating the claim file is atomic),
+ * so each run is trained once.
  */
-export async function claimGroup(outDir: string, groupId: string): Promise<boolean> {
+export async function claimRun(outDir: string, runId: string): Promise<boolean> {
   try {
-    (await Deno.open(`${claimsDir(outDir)}/${groupId}`, { createNew: true, write: true })).close();
+    (await Deno.open(`${claimsDir(outDir)}/${runId}`, { createNew: true, write: true })).close();
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.AlreadyExists) return false;

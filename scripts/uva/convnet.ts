@@ -16,8 +16,8 @@ import { Adam } from "../../lib/train/adam.ts";
 import { datasetFlags, stepFlags } from "./flags.ts";
 import { datasetConfig, setUpExperiment, writeStepResult } from "./experiment.ts";
 import { buildConvNet } from "./convnet_model.ts";
-import { evaluateClassifier, trainBySteps } from "./step_training.ts";
-import { formatStepRow } from "./step_history.ts";
+import { classifierStep, evaluateClassifier, trainBySteps } from "./step_training.ts";
+import { formatRow } from "../../lib/train/loop.ts";
 import { writeFigures } from "./figures.ts";
 
 const EXPERIMENT = "uva-convnet";
@@ -37,7 +37,8 @@ const flags = cli(
   SPECS,
   `deno task ${EXPERIMENT}`,
   "UvA practical 1, Q4: the Table 1 ConvNet (conv+BatchNorm+ReLU, 3×3/2 max-pools, 512→10), Adam.\n" +
-    "--quick: 10 steps of batch 8 on 2,000 training images, evaluated on 200 test images.",
+    "--quick: 10 steps of batch 8, a test evaluation every 5, on 2,000 training and 200 test images " +
+    "(smaller --max-steps / --batch-size / --eval-freq are kept).",
 );
 
 const started = performance.now();
@@ -48,7 +49,7 @@ const config = {
   architecture:
     "UvA Table 1: conv3×3(64) pool conv(128) pool conv(256)×2 pool conv(512)×2 pool conv(512)×2 pool linear(512→10)",
   optimizer: "adam",
-  learningRate: flags["learning-rate"],
+  lr: flags.lr,
   maxSteps: quick ? Math.min(flags["max-steps"], 10) : flags["max-steps"],
   batchSize: quick ? Math.min(flags["batch-size"], 8) : flags["batch-size"],
   evalFreq: quick ? Math.min(flags["eval-freq"], 5) : flags["eval-freq"],
@@ -58,13 +59,12 @@ const config = {
 };
 const model = buildConvNet(setup.train.imageShape, setup.dataset.classes.length, Rng.derive(flags.seed, "init"));
 console.log(`model: Table 1 ConvNet, ${model.parameterCount()} parameters, input ${setup.train.imageShape.join("×")}`);
-const optimizer = new Adam(model.parameters(), config.learningRate);
+const optimizer = new Adam(model.parameters(), config.lr);
 
 const tensorsBefore = tf.memory().numTensors;
 const trainingStarted = performance.now();
 const { history, stopped } = await trainBySteps({
-  model,
-  optimizer,
+  step: classifierStep(model, optimizer),
   train: setup.train,
   test: setup.test,
   maxSteps: config.maxSteps,
@@ -118,7 +118,7 @@ await writeStepResult(path, {
 optimizer.dispose();
 model.dispose();
 const figures = await writeFigures(flags.out);
-if (last) console.log(`last period ${formatStepRow(last)}`);
+if (last) console.log(`last period: step ${last.step}: ${formatRow(last)}`);
 console.log(
   `final test accuracy ${(100 * test.accuracy).toFixed(2)}% on all ${setup.test.n} test images ` +
     `(${final.secondsPerStep.toFixed(2)} s/step, full evaluation ${evalSeconds.toFixed(0)} s); wrote ${path} and ${

@@ -6,7 +6,7 @@ import { type BackendChoice, type BackendInfo, describeBackend, initBackend } fr
 import { type DatasetChoice, type ImageDataset, loadImageDataset } from "../../lib/data/image_dataset.ts";
 import { environment, makeResult, type RunResult, writeResult } from "../../lib/report/results.ts";
 import { firstExamples, type ImageFeatures, uvaPreprocess } from "./inputs.ts";
-import type { StepRow } from "./step_history.ts";
+import type { HistoryRow } from "../../lib/train/loop.ts";
 
 export interface ExperimentSetup {
   backend: BackendInfo;
@@ -41,8 +41,8 @@ export async function setUpExperiment(
 export function datasetConfig(setup: ExperimentSetup) {
   return {
     dataset: setup.dataset.name,
-    trainImages: setup.train.n,
-    testImages: setup.test.n,
+    trainSize: setup.train.n,
+    testSize: setup.test.n,
     imageShape: setup.train.imageShape,
     preprocessing: "pixels 0–255 minus the training set's mean image (UvA cifar10_utils)",
   };
@@ -65,7 +65,7 @@ export interface StepFinal {
 
 export function stepFinal(
   setup: ExperimentSetup,
-  history: StepRow[],
+  history: HistoryRow[],
   extra: Pick<StepFinal, "parameters" | "stopped" | "tensorsBefore" | "tensorsAfter">,
 ): StepFinal {
   const last = history[history.length - 1];
@@ -88,12 +88,12 @@ export async function writeStepResult<C, F>(
     seconds: number;
     config: C;
     setup: ExperimentSetup;
-    history: StepRow[];
+    history: HistoryRow[];
     final: F;
     notes: string[];
   },
-): Promise<RunResult<C, StepRow, F>> {
-  const result = makeResult<C, StepRow, F>({
+): Promise<RunResult<C, HistoryRow, F>> {
+  const result = makeResult<C, HistoryRow, F>({
     experiment: fields.experiment,
     run: fields.run,
     seconds: fields.seconds,

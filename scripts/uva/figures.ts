@@ -8,30 +8,31 @@
 import { barChart, type BarRow, type CurveRow, learningCurves } from "../../lib/report/figures.ts";
 import { readJsonIfExists, writeFileAtomic } from "../../lib/report/atomic.ts";
 import type { RunResult } from "../../lib/report/results.ts";
-import type { StepRow } from "./step_history.ts";
+import type { HistoryRow } from "../../lib/train/loop.ts";
 import type { SweepFinal, SweepRow } from "./sweep.ts";
 import type { LayerNormCheckFinal } from "./layernorm_check.ts";
 
 type StepResult = RunResult<
-  { dataset: string; testImages: number; evalImages?: number },
-  StepRow,
+  { dataset: string; testSize: number; evalImages?: number },
+  HistoryRow,
   { testAccuracy: number; steps: number }
 >;
 
 /** Train and test curves of one step-counted run, loss and accuracy panels. */
 export function stepCurvesSvg(result: StepResult): string {
-  const { evalImages, testImages } = result.config;
-  const test = evalImages && evalImages < testImages ? `test (first ${evalImages} images)` : "test";
+  const { evalImages, testSize } = result.config;
+  const test = evalImages && evalImages < testSize ? `test (first ${evalImages} images)` : "test";
+  // trainBySteps counts steps and scores the test set every period: every row has step and test metrics.
   const rows: CurveRow[] = result.history.flatMap((r) => [
-    { epoch: r.step, value: r.trainLoss, series: "train (period mean)", metric: "loss" },
-    { epoch: r.step, value: r.testLoss, series: test, metric: "loss" },
-    { epoch: r.step, value: r.trainAccuracy, series: "train (period mean)", metric: "accuracy" },
-    { epoch: r.step, value: r.testAccuracy, series: test, metric: "accuracy" },
+    { epoch: r.step!, value: r.trainLoss, series: "train (period mean)", metric: "loss" },
+    { epoch: r.step!, value: r.testLoss!, series: test, metric: "loss" },
+    { epoch: r.step!, value: r.trainAccuracy, series: "train (period mean)", metric: "accuracy" },
+    { epoch: r.step!, value: r.testAccuracy!, series: test, metric: "accuracy" },
   ]);
   const acc = result.final.testAccuracy;
   return learningCurves(rows, {
     title: `${result.experiment} on ${result.config.dataset}`,
-    subtitle: `${result.run}: final test accuracy ${(100 * acc).toFixed(2)}% (all ${testImages} test images) ` +
+    subtitle: `${result.run}: final test accuracy ${(100 * acc).toFixed(2)}% (all ${testSize} test images) ` +
       `after ${result.final.steps} steps ` +
       `(${result.environment.backend})`,
     xLabel: "step",
@@ -51,8 +52,8 @@ export function sweepBarsSvg(result: RunResult<{ dataset: string }, SweepRow, Sw
 
 export function sweepCurvesSvg(result: RunResult<{ dataset: string }, SweepRow, SweepFinal>): string {
   const rows: CurveRow[] = result.history.map((r) => ({
-    epoch: r.step,
-    value: r.testAccuracy,
+    epoch: r.step!,
+    value: r.testAccuracy!,
     series: r.variant,
     metric: "test accuracy",
   }));

@@ -40,7 +40,7 @@ export function hiddenUnitsFlag(defaultUnits = "100") {
 /** The handout's step-counted training flags with its defaults (train_mlp_numpy.py). */
 export function stepFlags(defaults: { lr: number; maxSteps: number; batchSize: number; evalFreq: number }) {
   return {
-    "learning-rate": flag({ type: "number", default: defaults.lr, help: "learning rate", check: positive }),
+    lr: flag({ type: "number", default: defaults.lr, help: "learning rate", check: positive }),
     "max-steps": flag({ type: "int", default: defaults.maxSteps, help: "optimisation steps", check: positive }),
     "batch-size": flag({ type: "int", default: defaults.batchSize, help: "minibatch size", check: positive }),
     "eval-freq": flag({

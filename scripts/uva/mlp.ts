@@ -15,7 +15,7 @@ import { type Activation, ACTIVATIONS, type Norm, NORMS } from "./mlp_model.ts";
 import { type OptimizerName, OPTIMIZERS } from "./optimizers.ts";
 import { type MlpRunConfig, trainMlp } from "./mlp_run.ts";
 import { runSweep, SWEEP_VARIANTS } from "./sweep.ts";
-import { formatStepRow } from "./step_history.ts";
+import { formatRow } from "../../lib/train/loop.ts";
 import { writeFigures } from "./figures.ts";
 
 const EXPERIMENT = "uva-mlp";
@@ -62,7 +62,8 @@ const flags = cli(
   SPECS,
   `deno task ${EXPERIMENT}`,
   "UvA practical 1, Q2: the MLP with automatic differentiation and tunable options; --sweep compares variants.\n" +
-    "--quick: 200 steps (100 per sweep variant) on 10,000 training and 2,000 test images.",
+    "--quick: 200 steps (100 per sweep variant), a test evaluation every 50, on 10,000 training and 2,000 test " +
+    "images (smaller --max-steps / --eval-freq are kept).",
 );
 
 const started = performance.now();
@@ -74,7 +75,7 @@ const cfg: MlpRunConfig = {
   norm: flags.norm as Norm,
   dropout: flags.dropout,
   optimizer: flags.optimizer as OptimizerName,
-  learningRate: flags["learning-rate"],
+  lr: flags.lr,
   momentum: flags.momentum,
   weightDecay: flags["weight-decay"],
   maxSteps: quick ? Math.min(flags["max-steps"], flags.sweep ? 100 : 200) : flags["max-steps"],
@@ -132,7 +133,8 @@ if (flags.sweep) {
     final,
     notes: [...notes, `model: ${run.model}`],
   });
-  console.log(`final ${formatStepRow(run.history[run.history.length - 1])}`);
+  const last = run.history[run.history.length - 1];
+  console.log(`final step ${last.step}: ${formatRow(last)}`);
 }
 const figures = await writeFigures(flags.out);
 console.log(`wrote results and ${figures.join(", ")} in ${flags.out}`);

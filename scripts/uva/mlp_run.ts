@@ -5,8 +5,7 @@ import { type Activation, buildMLP, type Norm } from "./mlp_model.ts";
 import { makeOptimizer, type OptimizerConfig } from "./optimizers.ts";
 import type { ExperimentSetup } from "./experiment.ts";
 import { featureCount } from "./inputs.ts";
-import { trainBySteps } from "./step_training.ts";
-import type { StepTrainingResult } from "./step_history.ts";
+import { classifierStep, type StepTrainingResult, trainBySteps } from "./step_training.ts";
 
 export interface MlpRunConfig extends OptimizerConfig {
   hidden: number[];
@@ -37,8 +36,7 @@ export async function trainMlp(
   const optimizer = makeOptimizer(model.parameters(), cfg);
   const tensorsBefore = tf.memory().numTensors;
   const result = await trainBySteps({
-    model,
-    optimizer,
+    step: classifierStep(model, optimizer),
     train: setup.train,
     test: setup.test,
     maxSteps: cfg.maxSteps,

@@ -14,7 +14,7 @@ import { datasetFlags, hiddenUnitsFlag, parseHiddenUnits, stepFlags } from "./fl
 import { datasetConfig, setUpExperiment, stepFinal, writeStepResult } from "./experiment.ts";
 import { featureCount } from "./inputs.ts";
 import { trainScratchMLP } from "./scratch_training.ts";
-import { formatStepRow } from "./step_history.ts";
+import { formatRow } from "../../lib/train/loop.ts";
 import { writeFigures } from "./figures.ts";
 
 const EXPERIMENT = "uva-mlp-scratch";
@@ -35,7 +35,8 @@ const flags = cli(
   SPECS,
   `deno task ${EXPERIMENT}`,
   "UvA practical 1, Q1.2: MLP with hand-written backward passes (Linear, ELU, Softmax, cross-entropy), " +
-    "mini-batch SGD.\n--quick: 300 steps on 10,000 training and 2,000 test images.",
+    "mini-batch SGD.\n--quick: 300 steps, a test evaluation every 50, on 10,000 training and 2,000 test images " +
+    "(smaller --max-steps / --eval-freq are kept).",
 );
 
 const started = performance.now();
@@ -50,7 +51,7 @@ const config = {
   activation: "elu",
   init: flags.init as ScratchInit,
   optimizer: "sgd",
-  learningRate: flags["learning-rate"],
+  lr: flags.lr,
   maxSteps,
   batchSize: flags["batch-size"],
   evalFreq,
@@ -68,7 +69,7 @@ console.log(`model: ${model.name} (${model.parameterCount()} parameters)`);
 const tensorsBefore = tf.memory().numTensors;
 const { history, stopped } = await trainScratchMLP({
   model,
-  optimizer: new ScratchSGD(config.learningRate),
+  optimizer: new ScratchSGD(config.lr),
   classes: setup.dataset.classes.length,
   train: setup.train,
   test: setup.test,
@@ -98,5 +99,6 @@ await writeStepResult(path, {
 });
 model.dispose();
 const figures = await writeFigures(flags.out);
-console.log(`final ${formatStepRow(history[history.length - 1])}`);
+const last = history[history.length - 1];
+console.log(`final step ${last.step}: ${formatRow(last)}`);
 console.log(`wrote ${path} and ${figures.join(", ")}`);

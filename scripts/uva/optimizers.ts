@@ -7,13 +7,13 @@ export type OptimizerName = typeof OPTIMIZERS[number];
 
 export interface OptimizerConfig {
   optimizer: OptimizerName;
-  learningRate: number;
+  lr: number;
   momentum: number;
   weightDecay: number;
 }
 
 export function makeOptimizer(params: tf.Variable[], cfg: OptimizerConfig): Optimizer {
   return cfg.optimizer === "adam"
-    ? new Adam(params, cfg.learningRate, { weightDecay: cfg.weightDecay })
-    : new SGD(params, cfg.learningRate, { momentum: cfg.momentum, weightDecay: cfg.weightDecay });
+    ? new Adam(params, cfg.lr, { weightDecay: cfg.weightDecay })
+    : new SGD(params, cfg.lr, { momentum: cfg.momentum, weightDecay: cfg.weightDecay });
 }

@@ -1,22 +1,30 @@
 /**
- * Step-counted training of an autodiff classifier (lib/nn) on the shared loop, lib/train/loop.ts:
- * each of fit's "epochs" is one evaluation period of `evalFreq` steps drawn by StepBatches, and
- * the test set is evaluated (in eval mode, in chunks) after every period. Loss: cross-entropy on
- * the logits, i.e. Softmax + the handout's cross-entropy fused for numerical stability.
+ * Step-counted training on the shared loop, lib/train/loop.ts, as the UvA practical counts it: the
+ * scripts count optimisation steps, not epochs, so each of fit's "epochs" is one evaluation period
+ * of `evalFreq` steps drawn by StepBatches (`countSteps`: rows carry `step`), and the test set is
+ * scored (in eval mode, in chunks) after every period. A row's training numbers are the means over
+ * the minibatches of the period that ended there, not a separate pass over the training set.
+ *
+ * How a batch trains is the caller's `TrainStep`: tfjs autodiff for the lib/nn classifiers
+ * (`classifierStep`), hand-written backward passes for the scratch MLP (scratch_training.ts).
+ * Loss of the classifiers: cross-entropy on the logits, i.e. Softmax + the handout's cross-entropy
+ * fused for numerical stability.
  */
 import type { Layer } from "../../lib/nn/module.ts";
 import type { Optimizer } from "../../lib/train/optimizer.ts";
 import { countCorrect, crossEntropy } from "../../lib/train/losses.ts";
-import { evaluate, fit, type Objective } from "../../lib/train/loop.ts";
+import { autodiffStep, evaluate, fit, type FitResult, type Objective, type TrainStep } from "../../lib/train/loop.ts";
 import type { Rng } from "../../lib/random/rng.ts";
 import { evaluationChunks, imageBatch, type ImageFeatures } from "./inputs.ts";
 import { evaluationPeriods, StepBatches } from "./step_batches.ts";
-import type { StepRow, StepTrainingResult } from "./step_history.ts";
 
 export interface ImageRows {
   set: ImageFeatures;
   rows: Int32Array;
 }
+
+/** fit's rows (one per evaluation period) and why training stopped early (a non-finite loss), or null. */
+export type StepTrainingResult = Pick<FitResult, "history" | "stopped">;
 
 /** Mean cross-entropy and correct count of `model` on a batch of images (NHWC in, logits out). */
 export function classifierObjective(model: Layer): Objective<ImageRows> {
@@ -27,9 +35,18 @@ export function classifierObjective(model: Layer): Objective<ImageRows> {
   };
 }
 
+/** tfjs autodiff of the classifier's cross-entropy, one `optimizer` step per batch. */
+export function classifierStep(model: Layer, optimizer: Optimizer): TrainStep<ImageRows> {
+  return autodiffStep({
+    params: model.parameters(),
+    objective: classifierObjective(model),
+    optimizer,
+    setTraining: (on) => model.train(on),
+  });
+}
+
 export interface StepTrainingOptions {
-  model: Layer;
-  optimizer: Optimizer;
+  step: TrainStep<ImageRows>;
   train: ImageFeatures;
   test: ImageFeatures;
   maxSteps: number;
@@ -49,27 +66,16 @@ export async function trainBySteps(opts: StepTrainingOptions): Promise<StepTrain
   const sampler = new StepBatches(opts.train.n, opts.batchSize, opts.rng);
   const testChunks = evaluationChunks(Math.min(opts.evalImages ?? opts.test.n, opts.test.n), opts.evalChunk ?? 1000);
   const { history, stopped } = await fit<ImageRows>({
-    params: opts.model.parameters(),
-    objective: classifierObjective(opts.model),
-    optimizer: opts.optimizer,
+    step: opts.step,
     epochs: periods.length,
+    countSteps: true,
     trainBatches: (period) =>
       sampler.take(periods[period]).map((rows) => ({ data: { set: opts.train, rows }, size: rows.length })),
     testBatches: () => testChunks.map((rows) => ({ data: { set: opts.test, rows }, size: rows.length })),
-    setTraining: (on) => opts.model.train(on),
     label: opts.label ?? `${opts.evalFreq} steps/evaluation,`,
     silent: opts.silent,
   });
-  let step = 0;
-  const rows: StepRow[] = history.map((r, i) => ({
-    step: step += periods[i],
-    trainLoss: r.trainLoss,
-    trainAccuracy: r.trainAccuracy,
-    testLoss: r.testLoss ?? NaN,
-    testAccuracy: r.testAccuracy ?? NaN,
-    seconds: r.seconds,
-  }));
-  return { history: rows, stopped };
+  return { history, stopped };
 }
 
 /** Loss and accuracy of `model` (in eval mode) on a whole set, in chunks. */

@@ -13,7 +13,7 @@ import type { RunResult } from "../../lib/report/results.ts";
 import type { ExperimentSetup } from "./experiment.ts";
 import { type MlpRunConfig, trainMlp } from "./mlp_run.ts";
 import { datasetConfig, writeStepResult } from "./experiment.ts";
-import { formatStepRow, type StepRow } from "./step_history.ts";
+import { formatRow, type HistoryRow } from "../../lib/train/loop.ts";
 
 export interface SweepVariant {
   name: string;
@@ -57,7 +57,7 @@ export const SWEEP_VARIANTS: SweepVariant[] = [
   },
 ];
 
-export interface SweepRow extends StepRow {
+export interface SweepRow extends HistoryRow {
   variant: string;
 }
 
@@ -79,7 +79,7 @@ export interface SweepFinal {
 
 type VariantResult = RunResult<
   MlpRunConfig & { dataset: string },
-  StepRow,
+  HistoryRow,
   { testAccuracy: number; testLoss: number; steps: number; parameters: number }
 >;
 
@@ -116,15 +116,15 @@ export async function runSweep(
         setup,
         history: run.history,
         final: {
-          testAccuracy: last.testAccuracy,
-          testLoss: last.testLoss,
-          steps: last.step,
+          testAccuracy: last.testAccuracy ?? NaN,
+          testLoss: last.testLoss ?? NaN,
+          steps: last.step ?? 0,
           parameters: run.parameters,
           stopped: run.stopped,
         },
         notes: [v.why, `model: ${run.model}`],
       }) as VariantResult;
-      console.log(`  ${formatStepRow(last)}`);
+      console.log(`  step ${last.step}: ${formatRow(last)}`);
     }
     history.push(...result.history.map((r) => ({ variant: v.name, ...r })));
     table.push({
