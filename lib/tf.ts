@@ -61,7 +61,7 @@ async function probeAdapter(): Promise<AdapterProbe | null> {
 
 /**
  * `auto` picks WebGPU on a real GPU, wasm when the adapter is a software fallback or absent (tfjs'
- * wasm is ~6× faster than WebGPU on llvmpipe), and the pure-JS cpu backend last.
+ * wasm is several times faster than WebGPU on llvmpipe), and the pure-JS cpu backend last.
  */
 export async function initBackend(requested: BackendChoice = "auto"): Promise<BackendInfo> {
   if (!(BACKENDS as readonly string[]).includes(requested)) {

@@ -35,7 +35,7 @@ Deno.test("native run ≡ tfjs run: histories agree (dropout on; one trunk, two 
       { ...base, model: "mlp", k: 0, channels: 0, hidden: 32, aux: false, alpha: 1, batchSize: 7 },
     ] satisfies RunConfig[]
   ) {
-    const data = await cache.get(cfg.seed, cfg.round, cfg.nPairs, cfg.normalize);
+    const data = await cache.get(cfg);
     const tfjs = await trainRun(cfg, data, silent(`${dir}/a.safetensors`));
     const native = await trainRunNative(
       cfg,
@@ -53,8 +53,8 @@ Deno.test("native run ≡ tfjs run: histories agree (dropout on; one trunk, two 
           `${label} ${key}: ${n[key]} vs ${h[key]}`,
         );
       }
-      assert.ok(Math.abs(n.trainAccuracy - h.trainAccuracy) <= 1 / cfg.nPairs + 1e-9, `${label} train accuracy`);
-      assert.ok(Math.abs(n.testAccuracy! - h.testAccuracy!) <= 1 / cfg.nPairs + 1e-9, `${label} test accuracy`);
+      assert.ok(Math.abs(n.trainAccuracy - h.trainAccuracy) <= 1 / cfg.trainSize + 1e-9, `${label} train accuracy`);
+      assert.ok(Math.abs(n.testAccuracy! - h.testAccuracy!) <= 1 / cfg.testSize + 1e-9, `${label} test accuracy`);
       assert.equal(n.lr, h.lr);
     }
   }
@@ -63,7 +63,7 @@ Deno.test("native run ≡ tfjs run: histories agree (dropout on; one trunk, two 
 Deno.test("native: same seed → identical histories; a resumed run continues bit-exactly from its checkpoint", async () => {
   const dir = await Deno.makeTempDir();
   const cfg = { ...base, epochs: 4 };
-  const data = await cache.get(cfg.seed, cfg.round, cfg.nPairs, cfg.normalize);
+  const data = await cache.get(cfg);
   const sets = { train: data.train.set, test: data.test.set };
   const a = await trainRunNative(cfg, sets, silent(`${dir}/a.safetensors`));
   const b = await trainRunNative(cfg, sets, silent(`${dir}/b.safetensors`));
@@ -93,7 +93,7 @@ Deno.test("native: the fused batch-1 step (dense weights updated in backward) = 
       { ...base, model: "mlp", k: 0, channels: 0, hidden: 32, aux: false, alpha: 1 },
     ] satisfies RunConfig[]
   ) {
-    const data = await cache.get(cfg.seed, cfg.round, cfg.nPairs, cfg.normalize);
+    const data = await cache.get(cfg);
     const [fused, plain] = [0, 1].map(() => new NativePairModel(engine, buildModel(cfg).model, 14, 1));
     for (let t = 1; t <= 20; t++) {
       const rows = Int32Array.of((7 * t) % data.train.n);

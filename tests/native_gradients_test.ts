@@ -26,7 +26,16 @@ const tensors = new PairTensors(set);
 const engine = await Engine.create();
 
 // Dropout off: masks are checked by the training equivalence test; here the loss must be a function.
-const base = smallRun({ alpha: 0.3, epochs: 1, batchSize: 3, gamma: 1, dropout: 0, nPairs: 40, seed: 0 });
+const base = smallRun({
+  alpha: 0.3,
+  epochs: 1,
+  batchSize: 3,
+  gamma: 1,
+  dropout: 0,
+  trainSize: 40,
+  testSize: 40,
+  seed: 0,
+});
 const cases: RunConfig[] = [
   ...[1, 2, 3, 4, 5].flatMap((architecture) => [
     { ...base, architecture: architecture as RunConfig["architecture"] },

@@ -11,7 +11,8 @@ const common = {
   lr: 1e-3,
   gamma: 0.9,
   dropout: 0.2,
-  nPairs: 1000,
+  trainSize: 1000,
+  testSize: 1000,
   normalize: false,
   seed: 0,
 };
@@ -67,7 +68,9 @@ const tiny = [
   "1",
   "--epochs",
   "4",
-  "--pairs",
+  "--train-size",
+  "60",
+  "--test-size",
   "60",
   "--checkpoint-every",
   "1",
@@ -112,7 +115,7 @@ Deno.test("shards merged equal the unsharded summary", async () => {
 for (
   const [engine, extra] of [
     // The native engine is fast: a run long enough to be killed after a checkpoint.
-    ["native", ["--engine", "native", "--pairs", "1000", "--epochs", "12"]],
+    ["native", ["--engine", "native", "--train-size", "1000", "--epochs", "12"]],
     ["tfjs", ["--engine", "tfjs"]],
   ] as const
 ) {

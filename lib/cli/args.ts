@@ -1,7 +1,7 @@
 /**
- * Command-line flags on node:util's parseArgs (JSR's std/cli is unreachable here). Each flag has a
- * type, a default and a help line; `--help` prints them all, and an unknown flag or a bad value
- * prints the problem and the usage and exits with status 2.
+ * Command-line flags on node:util's parseArgs (built in, so no JSR download for std/cli). Each flag
+ * has a type, a default and a help line; `--help` prints them all, and an unknown flag or a bad
+ * value prints the problem and the usage and exits with status 2.
  */
 import { parseArgs } from "node:util";
 import { BACKENDS } from "../tf.ts";

@@ -66,7 +66,7 @@ interface Compiled {
  * A minibatch for the loop: row indices into the model's x and y, and for training steps those rows
  * already gathered. Training batches are gathered per epoch outside the gradient tape: recorded
  * inside it, tf.gather saves its input for the backward pass, and wasm's Identity kernel copies it,
- * i.e. the whole dataset once per step (measured: +30–40 ms per step on a 60000×784 set).
+ * i.e. the whole dataset once per step, a cost that grows with the dataset rather than the batch.
  * Evaluation runs untaped and gathers inside the objective.
  */
 interface RowBatch {

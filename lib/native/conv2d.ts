@@ -2,13 +2,13 @@
  * 2-D convolution on NHWC rows as im2col + one matrix product (filter [kh, kw, in, out] is already
  * the [kh·kw·in, out] matrix): y = patches·W + b. Backward: dW = patchesᵀ·dy, db = Σ dy,
  * dpatches = dy·Wᵀ scattered back onto the input (col2im). Wᵀ is written out first: the A·B
- * product then runs ≈ 1.5× faster than A·Bᵀ's dot products, for a copy of W that stays in L2.
+ * product then runs clearly faster than A·Bᵀ's dot products, for a copy of W that stays in L2.
  *
  * Single-channel inputs (every trunk's first layer) keep their patches tap-major instead,
  * patchesᵀ [k², pixels]: each tap is then a run of an image row (k² runs per output row instead of
- * k per pixel; 2–4× faster). With fewer than 8 output channels (the product kernels' strip width)
- * the products also turn around, to run along the pixels, the long side, instead of 2 or 4
- * channels one float at a time: yᵀ = Wᵀ·patchesᵀ (transposed to NHWC after) and dWᵀ = dyᵀ·patches.
+ * k per pixel; several times faster). With fewer than 8 output channels (the product kernels'
+ * strip width) the products also turn around, to run along the pixels, the long side, instead of 2
+ * or 4 channels one float at a time: yᵀ = Wᵀ·patchesᵀ (transposed to NHWC after) and dWᵀ = dyᵀ·patches.
  * Every output sums over the taps in the same order either way, so forward passes are bit-identical.
  */
 import type { FloatBuffer } from "../wasm/arena.ts";

@@ -41,8 +41,8 @@ export class Rng {
 
   /**
    * out[i] = next() ≥ p ? value : 0 for i < n: the very draws of n calls to next(), in order, but
-   * branch-free and on local state (3× faster; dropout masks draw thousands per step). Exact,
-   * because for a 32-bit draw t, t/2³² ≥ p ⟺ t ≥ ⌈p·2³²⌉.
+   * branch-free and on local state (several times faster; dropout masks draw thousands per step).
+   * Exact, because for a 32-bit draw t, t/2³² ≥ p ⟺ t ≥ ⌈p·2³²⌉.
    */
   fillBernoulli(out: { [i: number]: number }, n: number, p: number, value: number): void {
     const s = this.#s, threshold = Math.ceil(p * 4294967296);

@@ -17,7 +17,7 @@
  * Layout: channel-first CNHW [C, n, h, w], transposed once from the layers' NHWC. tfjs' wasm backend
  * copies slices run by contiguous run, so rows of w floats copy fast where single NHWC pixels of C
  * floats (C = 1 on MNIST) take a JS call each; its strided-slice and rank-5 transpose kernels are
- * ~50× slower than a rank-4 transpose and contiguous slices, which are all this uses.
+ * far slower than a rank-4 transpose and contiguous slices, which are all this uses.
  */
 import { tf } from "../tf.ts";
 import { pair, type Size2, windowOutputSize } from "./output_size.ts";

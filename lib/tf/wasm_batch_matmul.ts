@@ -3,7 +3,7 @@
  * products.
  *
  * tfjs-wasm 4.22 sends only the plain 2-D product (one batch, no transposes) to XNNPACK; batched or
- * transposed products take a scalar loop at ≈0.5 GFLOP/s here — and every dense layer's backward
+ * transposed products take a scalar loop, far slower than XNNPACK — and every dense layer's backward
  * pass is transposed, every ensemble layer batched. `lib/wasm/gemm.wat` holds two small SIMD kernels
  * (A·B with A optionally transposed, and A·Bᵀ) that run in place on the tfjs heap: our module
  * imports the very WebAssembly.Memory tfjs allocates tensors in, so nothing is copied. Only Aᵀ·Bᵀ

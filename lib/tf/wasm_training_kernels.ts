@@ -88,8 +88,8 @@ function conv2dBackpropFilter(
 /**
  * Conv2DBackpropInput for stride 1 as a forward convolution (Dumoulin & Visin 2016, §4.1): the
  * "full" correlation of dy, padded by k − 1 − pad, with the filter rotated 180° and its in/out
- * channels swapped. tfjs-wasm computes it in a scalar loop (33 ms vs 9 ms on a LeNet layer, batch
- * 128); this runs in XNNPACK. Strided convolutions keep tfjs' kernel.
+ * channels swapped. tfjs-wasm computes it in a scalar loop, several times slower than its XNNPACK
+ * forward convolution; this runs in XNNPACK. Strided convolutions keep tfjs' kernel.
  */
 function conv2dBackpropInputStride1(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -195,9 +195,9 @@ function maxPoolGradShifted(original: tf.KernelFunc): tf.KernelFunc {
 
 /**
  * wasm's Identity copies its input. The tape clones every input it saves for the backward pass, so a
- * gather or slice of a whole dataset inside tf.variableGrads copied the dataset on every step
- * (39–48 ms a step on 60000×784). Sharing the data, as the cpu backend's Identity does, is safe:
- * kernels never write to their inputs.
+ * gather or slice of a whole dataset inside tf.variableGrads copied the dataset on every step (a
+ * cost that grows with the dataset, not the batch). Sharing the data, as the cpu backend's Identity
+ * does, is safe: kernels never write to their inputs.
  */
 function identityShared({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }): TensorInfo {
   const { x } = inputs as { x: TensorInfo };

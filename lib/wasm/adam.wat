@@ -4,9 +4,9 @@
 ;; PyTorch's ε, in the order of computation their §2 gives as the efficient one (equal in exact
 ;; arithmetic; each result within an ulp or two of lib/train/adam.ts'). A square root and a division
 ;; per parameter bound this loop (the divider), and the multiplier ports they share with the moment
-;; updates: this order spends 4 multiplications per 4-float group instead of 7 (−4 % here, −8 % in
-;; linear_adam, which has 4 more). One pass over memory instead of the dozen kernels (and a dozen
-;; passes) a tensor library spends on it.
+;; updates: this order spends 4 multiplications per 4-float group instead of 7 (a small gain in this
+;; kernel, a larger one in linear_adam, which has 4 more). One pass over memory instead of the
+;; dozen kernels (and a dozen passes) a tensor library spends on it.
 (module
   (import "env" "memory" (memory 1))
   (func (export "adam")
@@ -124,7 +124,7 @@
 
   ;; linear_adam for a layer with one output (W is [in, 1], a column; the comparison head's last
   ;; layer): the same numbers, vectorised along `in`, where the kernel above would go one float at
-  ;; a time (10× slower on 256 inputs).
+  ;; a time (many times slower).
   (func (export "linear_adam_column")
     (param $x i32) (param $dy i32) (param $w i32) (param $m i32) (param $v i32) (param $dx i32)
     (param $R i32) (param $in i32)

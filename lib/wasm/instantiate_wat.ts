@@ -32,8 +32,8 @@ export async function compileWat(name: string, source: string): Promise<WebAssem
 /**
  * Unrolls loop bodies: the lines between `;; repeat N {` and `;; }` are written N times. A kernel's
  * loop tests once for N steps left, runs the body N times, and leaves the last steps to a plain loop;
- * one test and branch then serve N steps (the 4×8 product ran 15 % faster). Unexpanded, the file is
- * the same computation one step an iteration, so the comments change speed, never results.
+ * one test and branch then serve N steps (the 4×8 product runs measurably faster). Unexpanded, the
+ * file is the same computation one step an iteration, so the comments change speed, never results.
  */
 export function expandRepeats(source: string): string {
   return source.replace(

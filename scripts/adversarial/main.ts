@@ -83,7 +83,7 @@ Methods: standard | fgsm (FGSM-RS adversarial training, Wong et al. 2020, step 1
 overfitting guard) | pgd (PGD adversarial training, Madry et al. 2018) | trades (Zhang et al. 2019:
 CE + β·KL, inner PGD on the KL) | perceptual (perceptual adversarial training after Laidlaw et al. 2021:
 the adversary is penalised by an LPIPS-style distance of a frozen feature extractor; no pretrained
-ImageNet weights exist here, so the extractor is this run's standard-trained LeNet, trained first) |
+ImageNet weights ship with the project, so the extractor is this run's standard-trained LeNet, trained first) |
 robal (PGD adversarial training with inverse-frequency class weights, the reweighting of RoBal,
 Wu et al. 2021; add --imbalance 10 to make the training set long-tailed so the weights matter).
 
@@ -92,7 +92,7 @@ step 2.5ε/steps; an example broken at a smaller grid ε counts as broken at lar
 grid. ε is in [0,1] pixel units whatever --normalization; attacks project onto the ε-ball and the
 valid pixel range in the network's input units.
 
-Default budget (≈ 12 min measured on this 2-core machine while shared with other jobs, wasm): 6000
+Default budget (sized for CPU training on wasm; the README gives timings): 6000
 balanced MNIST training images, 4 epochs, Adam 1e-3, batch 64; the robust methods fine-tune the
 standard-trained model (--init) with the training ε = 0.3 ramped up over the first epoch and 10
 attack steps; evaluation PGD-40 on the first 1000 test images. Published MNIST models train 100

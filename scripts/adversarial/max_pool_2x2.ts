@@ -2,7 +2,7 @@
  * 2×2 max pooling with stride 2 (PyTorch's MaxPool2d(2), floor mode) whose gradient is built from
  * fast elementwise ops. The project's wasm backend routes MaxPoolGrad through the pure-JS cpu
  * kernel (lib/tf/wasm_training_kernels.ts: wasm's own kernel misroutes gradients in non-positive
- * windows), which measured ≈ 40× slower than the rest of a LeNet input gradient — and attacks take
+ * windows), which is far slower than all the rest of a LeNet input gradient — and attacks take
  * one input gradient per step. For non-overlapping windows the gradient is exact and simple:
  * view x as [n, h/2, w/2, c, 4] windows; the upstream gradient goes to the first maximum of each
  * window (tfjs' and PyTorch's tie rule), i.e. dx = oneHot(argmax) · dy.

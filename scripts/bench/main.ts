@@ -43,7 +43,8 @@ const base: RunConfig = {
   lr: 1e-3,
   gamma: 0.9,
   dropout: 0.2,
-  nPairs: 1000,
+  trainSize: 1000,
+  testSize: 1000,
   normalize: false,
   seed: 0,
 };

@@ -22,7 +22,9 @@ export interface RunConfig {
   lr: number;
   gamma: number;
   dropout: number;
-  nPairs: number;
+  /** Pairs drawn from MNIST's training set, and from its test set. */
+  trainSize: number;
+  testSize: number;
   normalize: boolean;
   seed: number;
 }
@@ -30,7 +32,7 @@ export interface RunConfig {
 /** Settings shared by every run of an invocation. */
 export type Common = Pick<
   RunConfig,
-  "epochs" | "batchSize" | "lr" | "gamma" | "dropout" | "nPairs" | "normalize" | "seed"
+  "epochs" | "batchSize" | "lr" | "gamma" | "dropout" | "trainSize" | "testSize" | "normalize" | "seed"
 >;
 
 export interface GridAxes {

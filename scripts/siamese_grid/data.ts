@@ -12,13 +12,16 @@ export interface RoundData {
 export class RoundDataCache {
   #cache = new Map<string, RoundData>();
 
-  async get(seed: number, round: number, nPairs: number, normalize: boolean): Promise<RoundData> {
-    const key = `${seed}/${round}/${nPairs}/${normalize}`;
+  async get(
+    c: { seed: number; round: number; trainSize: number; testSize: number; normalize: boolean },
+  ): Promise<RoundData> {
+    const { seed, round, trainSize, testSize, normalize } = c;
+    const key = `${seed}/${round}/${trainSize}/${testSize}/${normalize}`;
     let data = this.#cache.get(key);
     if (!data) {
       const mnist = await loadMnist();
       const rng = Rng.derive(seed, "pairs", round);
-      const train = makePairs(mnist.train, nPairs, rng), test = makePairs(mnist.test, nPairs, rng);
+      const train = makePairs(mnist.train, trainSize, rng), test = makePairs(mnist.test, testSize, rng);
       if (normalize) normalizePairs(train, test);
       data = { train: new PairTensors(train), test: new PairTensors(test) };
       this.#cache.set(key, data);

@@ -45,7 +45,8 @@ const FLAGS = {
   "batch-size": flag.int(1, "training minibatch size", { check: positive }),
   lr: flag.number(1e-3, "Adam learning rate", { check: positive }),
   gamma: flag.number(0.9, "StepLR decay per epoch", { check: positive }),
-  pairs: flag.int(1000, "pairs per split (train and test)", { check: positive }),
+  "train-size": flag.int(1000, "pairs drawn from MNIST's training images", { check: positive }),
+  "test-size": flag.int(1000, "pairs drawn from MNIST's test images", { check: positive }),
   dropout: flag.number(0.2, "dropout probability everywhere", {
     check: (v) => (v >= 0 && v < 1) || "must be in [0, 1)",
   }),
@@ -96,7 +97,8 @@ const common: Common = {
   lr: flags.lr,
   gamma: flags.gamma,
   dropout: flags.dropout,
-  nPairs: flags.pairs,
+  trainSize: flags["train-size"],
+  testSize: flags["test-size"],
   normalize: flags.normalize,
   seed: flags.seed,
 };
@@ -140,7 +142,7 @@ if (engine === "native" && wasGiven("backend")) {
   );
 }
 // The native engine uses tfjs only to build each model (weights drawn by our own generator), which
-// wasm does quickly on any machine; on a GPU host, 16 workers would otherwise each open a WebGPU device.
+// wasm does quickly on any machine; on a GPU host, one worker per core would otherwise each open a WebGPU device.
 const backend = await initBackend(engine === "native" ? "wasm" : flags.backend as never);
 console.error(`${describeBackend(backend)}; engine ${engine}`);
 
@@ -184,7 +186,7 @@ const gridBar = new Progress(kind, todo.length, { unit: "run", logEverySeconds: 
 for (const cfg of todo) {
   const id = runId(cfg);
   if (flags.claim && !(await claimRun(out, id))) continue; // another worker has it
-  const data = await cache.get(cfg.seed, cfg.round, cfg.nPairs, cfg.normalize);
+  const data = await cache.get(cfg);
   const label = `  ${id.replace(/-[0-9a-f]{8}$/, "")}`;
   const opts = { checkpointPath: checkpointPath(id), checkpointEvery: flags["checkpoint-every"], label };
   const outcome = engine === "native"

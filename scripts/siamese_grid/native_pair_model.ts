@@ -134,9 +134,9 @@ export class NativePairModel {
    *
    * With α = 0 the comparison head's gradient is exactly zero, and Adam from zero moments leaves
    * its weights and moments exactly as they are (m = 0, so the update is 0/(0 + ε̂)), so its
-   * backward pass and its Adam update are skipped: the same bits, ~65 µs a step sooner (half of a
-   * small model's step; a fifth of the seed grid's runs have α = 0). Its forward pass still runs:
-   * train accuracy is the comparison's.
+   * backward pass and its Adam update are skipped: the same bits in less time (they are a large
+   * share of a small model's step; a fifth of the seed grid's runs have α = 0). Its forward pass
+   * still runs: train accuracy is the comparison's.
    */
   step(set: PairSet, rows: Int32Array, w: LossWeights, adam: AdamScalars): StepStats {
     const fused = rows.length === 1, frozenHead = !this.#mlp && w.alpha === 0 && this.#headAtRest;

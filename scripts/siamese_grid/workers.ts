@@ -2,8 +2,9 @@
  * `--workers N`: run N worker processes of a script on this machine (one per core: each trains on
  * one thread) and show one progress bar for all of them, counted from the run files they write.
  * Workers share the run list dynamically: each claims the next unclaimed run (`claimRun`), so
- * no core idles at the end while another still has a queue (static shards left ~2 min of 56 on
- * one core). Each worker's own output goes to `<out>/logs/worker-i-of-N.log`.
+ * no core idles at the end while another still has a queue (with static shards, one core was
+ * still working after the others had finished). Each worker's own output goes to
+ * `<out>/logs/worker-i-of-N.log`.
  */
 import { Progress } from "../../lib/report/progress.ts";
 

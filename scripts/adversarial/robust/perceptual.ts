@@ -7,7 +7,7 @@
  *   d(a, b)² = Σₗ mean_{h,w} ‖ φ̂ˡ(a)_{hw} − φ̂ˡ(b)_{hw} ‖².
  * The penalty steers the adversary toward perturbations that the extractor deems imperceptible.
  *
- * Departures, stated in the results' notes: no pretrained ImageNet network is available here, so
+ * Departures, stated in the results' notes: no pretrained ImageNet network ships with the project, so
  * φ is a network this experiment trains first (standard training, then frozen) instead of
  * AlexNet/VGG; and the L∞ box of ε stays as an outer constraint so every method faces the same
  * threat set. The seed put ‖φ(x) − φ(x′)‖ of its frozen VGG into the *training* loss, where it has
