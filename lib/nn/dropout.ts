@@ -5,7 +5,8 @@ import type { Rng } from "../random/rng.ts";
 /**
  * Inverted dropout: in training, zero each unit with probability p and scale the rest by 1/(1−p);
  * identity in eval mode. Masks come from our seeded Rng (not tfjs' random ops), so a run's masks
- * are the same on every backend and an ensemble can reproduce each member's masks exactly.
+ * are the same on every backend and on every engine (the native engine draws them from the same
+ * generator in the same order).
  */
 export class Dropout extends Layer {
   constructor(readonly p: number, readonly rng: Rng) {

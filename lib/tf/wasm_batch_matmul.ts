@@ -4,7 +4,7 @@
  *
  * tfjs-wasm 4.22 sends only the plain 2-D product (one batch, no transposes) to XNNPACK; batched or
  * transposed products take a scalar loop, far slower than XNNPACK — and every dense layer's backward
- * pass is transposed, every ensemble layer batched. `lib/wasm/gemm.wat` holds two small SIMD kernels
+ * pass is transposed. `lib/wasm/gemm.wat` holds two small SIMD kernels
  * (A·B with A optionally transposed, and A·Bᵀ) that run in place on the tfjs heap: our module
  * imports the very WebAssembly.Memory tfjs allocates tensors in, so nothing is copied. Only Aᵀ·Bᵀ
  * (which no gradient produces) and non-float products still go to tfjs' own kernel.
