@@ -6,11 +6,9 @@
  */
 import { adamScalars, Engine } from "../../lib/native/engine.ts";
 import { type LossWeights, NativePairModel } from "./native_pair_model.ts";
-import { buildModel, NAN_HINT, orderRng, type RunOutcome } from "./run.ts";
+import { buildModel, type RunOptions, type RunOutcome, runSchedule } from "./run.ts";
 import type { RunConfig } from "./config.ts";
 import type { PairSet } from "./pairs.ts";
-import { allRows, minibatches } from "../../lib/data/batches.ts";
-import { stepLR } from "../../lib/train/step_lr.ts";
 import { type Batch, fit, type TrainStep } from "../../lib/train/loop.ts";
 
 /**
@@ -72,28 +70,16 @@ export function nativeStep(native: NativePairModel, w: LossWeights, lr: number):
 export async function trainRunNative(
   cfg: RunConfig,
   data: { train: PairSet; test: PairSet },
-  opts: { checkpointPath: string; checkpointEvery: number; label: string; silent?: boolean },
+  opts: RunOptions,
 ): Promise<RunOutcome> {
   const engine = await Engine.create();
   const { model, rng: initRng } = buildModel(cfg);
   const native = new NativePairModel(engine, model, data.train.size, Math.max(cfg.batchSize, EVAL_PAIRS));
   const parameters = model.parameterCount();
   model.dispose(); // its weights now live in the engine; its Dropouts' generator keeps drawing
-  const order = orderRng(cfg), test = allRows(data.test.n);
   const result = await fit<NativeRows>({
     step: nativeStep(native, lossWeights(cfg), cfg.lr),
-    epochs: cfg.epochs,
-    schedule: stepLR(cfg.lr, cfg.gamma),
-    trainBatches: () =>
-      minibatches(order.permutation(data.train.n), cfg.batchSize).map((rows) => ({
-        data: { set: data.train, rows },
-        size: rows.length,
-      })),
-    testBatches: () => [{ data: { set: data.test, rows: test }, size: test.length }],
-    checkpoint: { path: opts.checkpointPath, every: opts.checkpointEvery, generators: { init: initRng, order } },
-    nanHint: NAN_HINT,
-    label: opts.label,
-    silent: opts.silent,
+    ...runSchedule(cfg, data, initRng, opts),
   });
   const { history, stopped, seconds, resumedEpochs } = result;
   return { history, stopped, seconds, parameters, resumedEpochs };

@@ -7,7 +7,7 @@ import { PairMLP, type PairModel, SiameseNet } from "./siamese.ts";
 import { pairObjective, type PairRows } from "./pair_objective.ts";
 import { Adam } from "../../lib/train/adam.ts";
 import { stepLR } from "../../lib/train/step_lr.ts";
-import { autodiffStep, fit, type HistoryRow } from "../../lib/train/loop.ts";
+import { autodiffStep, fit, type FitOptions, type HistoryRow } from "../../lib/train/loop.ts";
 import { allRows, minibatches } from "../../lib/data/batches.ts";
 import { Rng } from "../../lib/random/rng.ts";
 import type { RoundData } from "./data.ts";
@@ -46,17 +46,50 @@ export function orderRng(cfg: RunConfig): Rng {
   return Rng.derive(cfg.seed, "order", cfg.round, shapeKey(cfg));
 }
 
+export interface RunOptions {
+  checkpointPath: string;
+  checkpointEvery: number;
+  label: string;
+  silent?: boolean;
+}
+
+/**
+ * What a run's `fit` is on either engine: its epochs and StepLR, minibatches in the run's own order,
+ * the whole test set as one batch (as the seed, TEST_BATCH_SIZE = 1000), checkpoints that carry the
+ * generators of the data order and of the dropout masks (`init`, which drew the weights first).
+ */
+export function runSchedule<S extends { n: number }>(
+  cfg: RunConfig,
+  data: { train: S; test: S },
+  init: Rng,
+  opts: RunOptions,
+): Omit<FitOptions<{ set: S; rows: Int32Array }>, "step"> {
+  const order = orderRng(cfg), test = allRows(data.test.n);
+  return {
+    epochs: cfg.epochs,
+    schedule: stepLR(cfg.lr, cfg.gamma),
+    trainBatches: () =>
+      minibatches(order.permutation(data.train.n), cfg.batchSize).map((rows) => ({
+        data: { set: data.train, rows },
+        size: rows.length,
+      })),
+    testBatches: () => [{ data: { set: data.test, rows: test }, size: test.length }],
+    checkpoint: { path: opts.checkpointPath, every: opts.checkpointEvery, generators: { init, order } },
+    nanHint: NAN_HINT,
+    label: opts.label,
+    silent: opts.silent,
+  };
+}
+
 /** One run on tfjs autodiff (`--engine tfjs`), on the backend chosen at start-up. */
 export async function trainRun(
   cfg: RunConfig,
   data: RoundData,
-  opts: { checkpointPath: string; checkpointEvery: number; label: string; silent?: boolean },
+  opts: RunOptions,
 ): Promise<RunOutcome> {
   const { model, rng: initRng } = buildModel(cfg);
-  const order = orderRng(cfg);
   const params = model.parameters();
   const optimizer = new Adam(params, cfg.lr);
-  const test = allRows(data.test.n);
   try {
     const result = await fit<PairRows>({
       step: autodiffStep({
@@ -66,19 +99,7 @@ export async function trainRun(
         setTraining: (on) => model.train(on),
         module: model,
       }),
-      epochs: cfg.epochs,
-      schedule: stepLR(cfg.lr, cfg.gamma),
-      trainBatches: () =>
-        minibatches(order.permutation(data.train.n), cfg.batchSize).map((rows) => ({
-          data: { set: data.train, rows },
-          size: rows.length,
-        })),
-      // The whole test set as one batch, as the seed (TEST_BATCH_SIZE = 1000).
-      testBatches: () => [{ data: { set: data.test, rows: test }, size: test.length }],
-      checkpoint: { path: opts.checkpointPath, every: opts.checkpointEvery, generators: { init: initRng, order } },
-      nanHint: NAN_HINT,
-      label: opts.label,
-      silent: opts.silent,
+      ...runSchedule(cfg, data, initRng, opts),
     });
     return {
       history: result.history,
