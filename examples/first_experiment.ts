@@ -1,75 +1,36 @@
-// A complete experiment: an MLP on MNIST, trained with the shared loop, saved as JSON + SVG.
-import {
-  Adam,
-  cli,
-  commonFlags,
-  countCorrect,
-  crossEntropy,
-  environment,
-  evaluate,
-  fit,
-  flag,
-  initBackend,
-  learningCurves,
-  Linear,
-  loadMnist,
-  makeResult,
-  minibatches,
-  ReLU,
-  Rng,
-  Sequential,
-  tf,
-  writeFileAtomic,
-  writeResult,
-} from "../lib/mod.ts";
+// The low-level style: an MLP on MNIST through the shared loop `fit` with an objective, saved as JSON + SVG.
+import * as tsdl from "../lib/mod.ts";
+import { Adam, crossEntropy, type DataBatch, Dataset, Linear, ReLU, Sequential } from "../lib/mod.ts";
 
-const flags = cli(
-  { ...commonFlags("first-experiment"), epochs: flag.int(3, "epochs") },
-  "first_experiment",
-  "MLP on MNIST",
-);
-const backend = await initBackend(flags.backend as "auto");
-const { train, test } = await loadMnist();
-const n = flags.quick ? 2000 : train.n, rng = new Rng(flags.seed);
-const toTensors = (set: typeof train, count: number) => ({
-  x: tf.tensor2d(Float32Array.from(set.pixels.subarray(0, count * 784), (p) => p / 255), [count, 784]),
-  y: tf.tensor1d(Int32Array.from(set.labels.subarray(0, count)), "int32"),
-});
-const data = { train: toTensors(train, n), test: toTensors(test, flags.quick ? 1000 : test.n) };
+const flags = tsdl.cli({ ...tsdl.commonFlags("first-experiment"), epochs: tsdl.flag.int(3, "epochs") }, "first", "MLP");
+tsdl.setSeed(flags.seed);
+const backend = await tsdl.initBackend(flags.backend);
+const mnist = await tsdl.loadMnist(), order = new tsdl.Rng(flags.seed);
+const train = Dataset.fromImages(mnist.train, { flatten: true, size: flags.quick ? 2000 : undefined });
+const test = Dataset.fromImages(mnist.test, { flatten: true, size: flags.quick ? 1000 : undefined });
 
-const model = new Sequential(new Linear(784, 128, rng), new ReLU(), new Linear(128, 10, rng));
-const objective = ({ set, rows }: { set: typeof data.train; rows: Int32Array }) => {
-  const idx = tf.tensor1d(rows, "int32"), logits = model.forward(tf.gather(set.x, idx)), y = tf.gather(set.y, idx);
-  return { loss: crossEntropy(logits, y), correct: countCorrect(logits, y) };
+const model = new Sequential(new Linear(784, 128), new ReLU(), new Linear(128, 10));
+console.log(tsdl.summarize(model.layers, [784]).text);
+const objective = ({ x, y }: DataBatch) => {
+  const logits = model.forward(x);
+  return { loss: crossEntropy(logits, y), correct: tsdl.countCorrect(logits, y) };
 };
-const batches = (set: typeof data.train, order: Int32Array) =>
-  minibatches(order, 128).map((rows) => ({ data: { set, rows }, size: rows.length }));
-const { history, seconds } = await fit({
+const { history, seconds } = await tsdl.fit({
   params: model.parameters(),
   objective,
   optimizer: new Adam(model.parameters(), 1e-3),
   epochs: flags.epochs,
-  trainBatches: () => batches(data.train, rng.permutation(n)),
-  testBatches: () => batches(data.test, Int32Array.from({ length: data.test.y.size }, (_, i) => i)),
+  trainBatches: () => train.batches(128, order),
+  testBatches: () => test.batches(1000),
 });
-const final = await evaluate(objective, batches(data.test, Int32Array.from({ length: data.test.y.size }, (_, i) => i)));
+const final = await tsdl.evaluate(objective, test.batches(1000));
 
-await writeResult(
-  `${flags.out}/mlp.json`,
-  makeResult({
-    experiment: "first-experiment",
-    run: "mlp",
-    seconds,
-    config: { ...flags },
-    environment: environment(backend),
-    history,
-    final: { testLoss: final.loss, testAccuracy: final.accuracy },
-    notes: [],
-  }),
-);
-const rows = history.flatMap((h) => [
-  { epoch: h.epoch!, value: h.trainLoss, series: "train" },
-  { epoch: h.epoch!, value: h.testLoss!, series: "test" },
-]);
-await writeFileAtomic(`${flags.out}/loss.svg`, learningCurves(rows, { title: "MLP on MNIST", yLabel: "loss" }));
-console.log(`test accuracy ${(100 * final.accuracy).toFixed(2)}% → ${flags.out}/mlp.json, loss.svg`);
+const run = { experiment: "first-experiment", run: "mlp", seconds, config: flags, history, notes: [] };
+const environment = tsdl.environment(backend), results = { testLoss: final.loss, testAccuracy: final.accuracy };
+await tsdl.writeResult(`${flags.out}/mlp.json`, tsdl.makeResult({ ...run, environment, final: results }));
+const figure = tsdl.learningCurves(tsdl.historyCurves(history), {
+  title: "MLP on MNIST",
+  percentMetrics: ["accuracy"],
+});
+await tsdl.writeFileAtomic(`${flags.out}/curves.svg`, figure);
+console.log(`test accuracy ${(100 * final.accuracy).toFixed(2)}% → ${flags.out}/mlp.json, curves.svg`);

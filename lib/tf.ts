@@ -13,6 +13,7 @@ import "@tensorflow/tfjs-backend-webgpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./tf/wasm_training_kernels.ts";
 import { enableWasmGemm, registerWasmBatchMatMul } from "./tf/wasm_batch_matmul.ts";
+import { ensureRuntimeDir } from "./mesa_env.ts";
 
 tf.enableProdMode();
 registerWasmTrainingKernels();
@@ -21,6 +22,7 @@ registerWasmBatchMatMul();
 export { tf };
 
 export const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
+/** A `--backend` value: auto (WebGPU on a real GPU, else wasm, else cpu) or one backend by name. */
 export type BackendChoice = typeof BACKENDS[number];
 export type BackendName = Exclude<BackendChoice, "auto">;
 
@@ -44,6 +46,7 @@ interface AdapterProbe {
 async function probeAdapter(): Promise<AdapterProbe | null> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   if (!gpu) return null;
+  ensureRuntimeDir();
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
     if (!adapter) return null;

@@ -214,7 +214,9 @@ async function poolGradients(): Promise<Named> {
   const out: [string, tf.Tensor][] = [];
   for (const [shift, what] of [[0, "mixed"], [-10, "all negative"], [10, "all positive"]] as const) {
     const x = tf.tensor4d(base.map((v) => v + shift), shape);
-    for (const [k, s, pad] of [[2, 2, "valid"], [2, 1, "valid"], [3, 2, "same"], [3, 3, "valid"]] as const) {
+    // [3, 2, 1]: the UvA ConvNet's 3×3/2 pool with padding 1.
+    const windows = [[2, 2, "valid"], [2, 1, "valid"], [3, 2, "same"], [3, 3, "valid"], [3, 2, 1]] as const;
+    for (const [k, s, pad] of windows) {
       const r = tf.tensor(new Rng(`pool/r/${k}/${s}`).fillNormal(new Float32Array(2 * 6 * 6 * 3)));
       const weighted = (y: tf.Tensor) => tf.sum(tf.mul(y, tf.slice(r, 0, y.size).reshape(y.shape)));
       const gMax = tf.grad((a) => weighted(tf.maxPool(a as tf.Tensor4D, k, s, pad)))(x);
@@ -328,6 +330,78 @@ Deno.test(`wasm Conv2DBackpropFilter matches cpu: ${CONV_CASES.length} stride/pa
   assert.equal(tf.memory().numTensors, tensors, "tensors leaked");
   assert.equal(wasm.numDataIds(), dataIds, "Conv2DBackpropFilter leaked wasm buffers (its temporaries)");
   await initBackend("cpu");
+});
+
+/**
+ * The packed convolutions (lib/tf/wasm_conv2d.ts) on shapes wide enough to cross every block of the
+ * packed product (K = k²·c > 256, output channels > 256 and not a multiple of 8, rows > 64) and
+ * each geometry the experiments train: 3×3 stride 1 pad 1 (UvA), 5×5 "same" (basics), 5×5 valid
+ * (LeNet), plus 3×3 stride 2 pad 1.
+ */
+Deno.test("wasm packed Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter match cpu on wide shapes", async () => {
+  const { packedKernels } = await import("../lib/tf/wasm_batch_matmul.ts");
+  const cases: [ConvCase, number, number][] = [
+    [{ batch: 2, h: 6, w: 6, k: 3, stride: 1, pad: 1 }, 37, 300],
+    [{ batch: 3, h: 14, w: 14, k: 5, stride: 1, pad: "same" }, 5, 11],
+    [{ batch: 2, h: 12, w: 12, k: 5, stride: 1, pad: "valid" }, 6, 16],
+    [{ batch: 2, h: 9, w: 7, k: 3, stride: 2, pad: 1 }, 13, 9],
+  ];
+  const run = (c: ConvCase, cin: number, cout: number) => {
+    const rng = new Rng(`packed/${JSON.stringify(c)}`);
+    const xShape: [number, number, number, number] = [c.batch, c.h, c.w, cin];
+    const wShape: [number, number, number, number] = [c.k, c.k, cin, cout];
+    const x = tf.tensor4d(rng.fillNormal(new Float32Array(xShape.reduce((a, b) => a * b))), xShape);
+    const w = tf.tensor4d(rng.fillNormal(new Float32Array(wShape.reduce((a, b) => a * b))), wShape);
+    const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.stride, tfPad(c.pad));
+    const y = f(x, w);
+    const dy = tf.tensor(rng.fillNormal(new Float32Array(y.size)), y.shape);
+    const [dx, dw] = tf.grads((a, b) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), dy)))([x, w]);
+    return readAll([["y", y], ["dx", dx], ["dW", dw]]).finally(() => tf.dispose([x, w, y, dy, dx, dw]));
+  };
+  await initBackend("cpu");
+  const expected = [];
+  for (const [c, cin, cout] of cases) expected.push(await run(c, cin, cout));
+  await initBackend("wasm");
+  try {
+    assert.ok(packedKernels() !== null, "the packed kernels were not compiled on wasm: the test would be vacuous");
+    for (let i = 0; i < cases.length; i++) {
+      const [c, cin, cout] = cases[i];
+      compareNamed(await run(c, cin, cout), expected[i], TOL, `k${c.k} s${c.stride} pad ${c.pad} ${cin}→${cout}`);
+    }
+  } finally {
+    await initBackend("cpu");
+  }
+});
+
+/** Slice/SplitV (wasm_slice.ts) copy values: exact. Sum/Mean over leading axes (wasm_sum_leading.ts): one rounding. */
+async function sliceAndReductions(): Promise<Named> {
+  const x = tf.tensor(new Rng("slices").fillNormal(new Float32Array(4 * 5 * 6)), [4, 5, 6]);
+  const out: [string, tf.Tensor][] = [
+    ["slice contiguous", tf.slice(x, [1, 0, 0], [2, 5, 6])],
+    ["slice strided", tf.slice(x, [1, 2, 1], [2, 3, 4])],
+    ...tf.split(tf.reshape(x, [-1]), [7, 50, 63]).map((t, i) => [`split 1-D ${i}`, t] as [string, tf.Tensor]),
+    ...tf.split(x, [1, 3], 0).map((t, i) => [`split axis 0 ${i}`, t] as [string, tf.Tensor]),
+    ...tf.split(x, [2, 4], 2).map((t, i) => [`split axis 2 ${i}`, t] as [string, tf.Tensor]),
+    ["sum leading", tf.sum(x, [0, 1])],
+    ["sum leading keepDims", tf.sum(x, [1, 0], true)],
+    ["sum inner", tf.sum(x, 2)],
+    ["mean leading", tf.mean(x, 0)],
+    ["mean middle", tf.mean(x, 1)],
+  ];
+  const read = await readAll(out);
+  tf.dispose([x, ...out.map(([, t]) => t)]);
+  return read;
+}
+
+Deno.test("wasm Slice, SplitV and leading-axis Sum/Mean match cpu", async () => {
+  await initBackend("cpu");
+  const expected = await sliceAndReductions();
+  await initBackend("wasm");
+  const got = await sliceAndReductions().finally(() => initBackend("cpu"));
+  for (const [name, e] of expected) {
+    if (name.startsWith("s") && !name.startsWith("sum")) assert.deepEqual(got.get(name), e, name);
+  }
+  compareNamed(got, expected, 1e-6, "wasm");
 });
 
 // ------------------------------------------------------------------------- cpu-fallback kernels

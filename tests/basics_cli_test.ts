@@ -46,11 +46,11 @@ Deno.test("basics --help lists the flags and their defaults", async () => {
 Deno.test("basics rejects bad flags with status 2 and says why", async () => {
   const cases: [string[], RegExp][] = [
     [["--models", "mlp,resnet"], /--models: 'resnet' is not one of linreg, logreg, mlp, cnn, all/],
-    [["--model", "mlp"], /Unknown option '--model'/],
+    [["--model", "mlp"], /unknown flag --model \(did you mean --models\?\)/],
     [["--style", "mid"], /--style: 'mid' is not one of high, low, both/],
     [["--train-size", "70000"], /--train-size: must be in 1\.\.60000/],
     [["--test-size", "20000"], /--test-size: must be in 0\.\.10000/],
-    [["--samples", "300"], /Unknown option '--samples'/],
+    [["--samples", "300"], /unknown flag --samples/],
     [["--validation-split", "1"], /--validation-split: must be in \(0, 1\)/],
     [["--no-such-flag"], /no-such-flag/],
   ];

@@ -44,6 +44,8 @@ Deno.test("writeFigures regenerates curves and the summary from the JSON alone",
       "linreg-curves.svg",
       "summary.json",
       "summary.md",
+      "runs.csv",
+      "history.csv",
     ]);
     const svg = await Deno.readTextFile(join(outDir, "linreg-curves.svg"));
     assert.match(svg, /^<\?xml[^>]*>\n<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);

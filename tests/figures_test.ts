@@ -249,8 +249,8 @@ Deno.test("heatmap: a cell and a number per row, facets, gradient legend", async
   assertIncludes(svg, `fill="url(#${id})"`, "legend bar uses the gradient");
   assertIncludes(svg, `>${NASTY_ESCAPED}</text>`, "legend label");
   for (const label of ["α", "kernel k", "channels c", "hidden n"]) assert(texts(doc).includes(label), label);
-  const first = (rows[0].value * 100).toFixed(1);
-  assert(texts(doc).includes(first), `cell value ${first} as percent`);
+  const first = `${(rows[0].value * 100).toFixed(1)}%`;
+  assert(texts(doc).includes(first), `cell value ${first} as percent, with the sign the legend has`);
 });
 
 Deno.test("heatmap orders numeric categories numerically", async () => {
@@ -275,7 +275,7 @@ Deno.test("pointsWithErrorBars: a dot and a rule per label, long labels fit", as
   assert.equal(countMarks(doc, "rule", "line"), rows.length);
   assert(texts(doc).includes(label));
   assertIncludes(svg, `>${NASTY_ESCAPED}</text>`);
-  assert(texts(doc).includes("97% ± 1%"), "value labels");
+  assert(texts(doc).includes("97.0% ± 1.0%"), "value labels, one decimal each");
   const marginLeft = Number(
     /translate\(([\d.]+),[\d.]+\)" y="0\.32em">a long/.exec(svg)?.[1],
   );
@@ -319,4 +319,81 @@ Deno.test("barChart: grouped and plain bars with value labels", async () => {
   const plain = rows.filter((row) => row.group === "conv").map(({ group: _, ...row }) => row);
   const doc = await assertStandaloneSvg(barChart(plain, { title: "Plain", percent: true }), "Plain");
   assert.equal(countMarks(doc, "bar", "rect"), plain.length);
+});
+
+// ---------------------------------------------------------------- the defects a researcher would see
+
+function axisTicks(doc: Document, axis: "x" | "y"): string[] {
+  return Array.from(doc.querySelectorAll(`g[aria-label="${axis}-axis tick label"] text`), (t) => t.textContent ?? "");
+}
+
+Deno.test("learningCurves: whole-number epoch ticks for 2 and 3 epochs (never 1.5)", async () => {
+  for (const epochs of [2, 3, 40]) {
+    const rows = Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, value: 1 / (i + 1), series: "train" }));
+    const doc = await assertStandaloneSvg(learningCurves(rows, { title: "Epochs" }), "Epochs");
+    const ticks = axisTicks(doc, "x");
+    assert(ticks.length >= 2, `${epochs} epochs: ticks ${ticks}`);
+    for (const tick of ticks) assert.match(tick, /^\d+$/, `${epochs} epochs: tick ${tick}`);
+  }
+});
+
+Deno.test("percent axes: decimals adapt to the tick spacing, no label printed twice", async () => {
+  // An accuracy that moves by a tenth of a percent (the basics MLP axis once read 10%, 10%, 10%, 9%).
+  const rows = [0.0995, 0.0998, 0.1002, 0.1005].map((value, i) => ({ epoch: i + 1, value, series: "validation" }));
+  const doc = await assertStandaloneSvg(learningCurves(rows, { title: "Flat", percent: true }), "Flat");
+  const ticks = axisTicks(doc, "y");
+  assert.equal(new Set(ticks).size, ticks.length, `distinct: ${ticks}`);
+  assert(ticks.every((t) => /^\d+\.\d+%$/.test(t)), `one decimal where the spacing needs it: ${ticks}`);
+  const wide = await assertStandaloneSvg(
+    learningCurves(rows.map((r, i) => ({ ...r, value: 0.2 * i })), { title: "Wide", percent: true }),
+    "Wide",
+  );
+  assert(axisTicks(wide, "y").every((t) => /^\d+%$/.test(t)), `no decimals on a wide axis: ${axisTicks(wide, "y")}`);
+});
+
+Deno.test("pointsWithErrorBars: n = 1 has no ± and no bars; bars of accuracies stay inside [0, 1]", async () => {
+  const rows = [
+    { label: "one round", mean: 0.8, std: 0, n: 1 },
+    { label: "five rounds", mean: 0.98, std: 0.05, n: 5 },
+  ];
+  const svg = pointsWithErrorBars(rows, { title: "Rounds", percent: true });
+  const doc = await assertStandaloneSvg(svg, "Rounds");
+  assert(texts(doc).includes("80.0%"), "the single value alone");
+  assert(!texts(doc).some((t) => t.startsWith("80.0% ±")), "no ± for n = 1");
+  assert.equal(countMarks(doc, "rule", "line"), 1, "a bar for the repeated one only");
+  assert(axisTicks(doc, "x").every((t) => parseFloat(t) <= 100), `the axis stops at 100%: ${axisTicks(doc, "x")}`);
+});
+
+Deno.test("lineChart and barChart: a log axis says so in its label", async () => {
+  const rows = [1, 10, 100].map((x) => ({ x, y: Math.log10(x), series: "s" }));
+  const line = await assertStandaloneSvg(lineChart(rows, { title: "Log", xLabel: "n", xType: "log" }), "Log");
+  assert(texts(line).some((t) => t.includes("n (log scale)")), "line chart label");
+  const bars = [{ label: "conv", value: 1.7 }, { label: "dense", value: 102760 }];
+  const svg = barChart(bars, { title: "Params", xLabel: "parameters", xType: "log" });
+  const doc = await assertStandaloneSvg(svg, "Params");
+  assert(texts(doc).some((t) => t.includes("parameters (log scale)")), "bar chart label");
+  assert.equal(countMarks(doc, "bar", "rect"), 2);
+});
+
+Deno.test("a long subtitle wraps onto more lines instead of running past the figure", async () => {
+  const subtitle = Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ");
+  const doc = await assertStandaloneSvg(
+    learningCurves(curveRows(), { title: "Wrapped", subtitle, width: 400 }),
+    "Wrapped",
+  );
+  const lines = texts(doc).filter((t) => t.startsWith("word") && t.includes(" "));
+  assert(lines.length >= 2, `${lines.length} subtitle lines`);
+  assert.equal(lines.join(" "), subtitle, "every word kept, in order");
+  for (const line of lines) assert(line.length * 12 * 0.6 <= 400, `fits: ${line}`);
+});
+
+Deno.test("learningCurves: variants of a series are drawn solid underneath and dashed on top, with a line key", () => {
+  const rows: CurveRow[] = ["scratch", "autodiff"].flatMap((variant) =>
+    [1, 2, 3].map((epoch) => ({ epoch, value: 1 / epoch, series: "small net", variant }))
+  );
+  const svg = learningCurves(rows, { title: "Twins" });
+  assertIncludes(svg, 'stroke-dasharray="5,3"', "the second variant dashed");
+  assertIncludes(svg, 'stroke-opacity="0.4"', "the first wide and pale, so both show where they coincide");
+  assertIncludes(svg, ">scratch</text>", "line key names the first variant");
+  assertIncludes(svg, ">autodiff</text>", "and the second");
 });

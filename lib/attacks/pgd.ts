@@ -14,6 +14,7 @@ import { uniformStart } from "./random_start.ts";
 import { signGradientAscent } from "./sign_ascent.ts";
 import type { LinfThreat } from "./threat_model.ts";
 
+/** Options of `pgd`: steps, step size, random start. */
 export interface PgdOptions {
   steps: number;
   /** Step size α in network-input units. */

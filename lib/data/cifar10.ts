@@ -41,8 +41,8 @@ export interface ColorImageSet {
   channels: number;
 }
 
-const REMEDY = "Delete the CIFAR-10 folder and fetch it again (deno task fetch-cifar10), or download " +
-  "cifar-10-binary.tar.gz (the binary version, not the python one) by hand and unpack it into data/.";
+const REMEDY = "Fetch it again with: deno task fetch-cifar10 --force (offline: download cifar-10-binary.tar.gz, " +
+  "the binary version, elsewhere and run: deno task fetch-cifar10 --force --archive FILE)";
 
 /**
  * Parses one batch file. `expectedImages` is 10,000 for the official files; tests pass smaller
@@ -117,6 +117,7 @@ export function concatImageSets(sets: ColorImageSet[]): ColorImageSet {
   return { pixelsNHWC, labels, n, height, width, channels };
 }
 
+/** CIFAR-10's 50k training and 10k test images (NHWC). */
 export interface Cifar10 {
   name: "cifar10";
   train: ColorImageSet;

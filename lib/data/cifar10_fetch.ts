@@ -11,13 +11,14 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES } from "./cifar10.ts";
+import { UserError } from "../cli/errors.ts";
 
 export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
 export const CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530";
 export const CIFAR10_ARCHIVE_NAME = "cifar-10-binary.tar.gz";
 export const CIFAR10_FOLDER = "cifar-10-batches-bin";
 
-export class DownloadError extends Error {}
+export class DownloadError extends UserError {}
 
 /** Streams `url` to `path` (via a temporary file) and returns the MD5 of what was written. */
 export async function downloadWithMd5(
@@ -87,14 +88,14 @@ export function readTar(bytes: Uint8Array): TarEntry[] {
     const checksum = parseInt(text(at + 148, 8).trim(), 8);
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : bytes[at + i];
-    if (sum !== checksum) throw new Error(`tar header at byte ${at} has a bad checksum: the archive is damaged`);
+    if (sum !== checksum) throw new UserError(`tar header at byte ${at} has a bad checksum: the archive is damaged`);
     const size = parseInt(text(at + 124, 12).trim() || "0", 8);
     const type = String.fromCharCode(bytes[at + 156]);
     const prefix = text(at + 257, 6) === "ustar" ? text(at + 345, 155) : "";
     const name = (prefix ? `${prefix}/` : "") + text(at, 100);
     const dataStart = at + 512;
     if (dataStart + size > bytes.length) {
-      throw new Error(`tar entry ${name} runs past the end: the archive is truncated`);
+      throw new UserError(`tar entry ${name} runs past the end: the archive is truncated`);
     }
     if (type === "0" || type === "\0") entries.push({ name, data: bytes.subarray(dataStart, dataStart + size) });
     at = dataStart + Math.ceil(size / 512) * 512;
@@ -107,7 +108,7 @@ async function gunzip(bytes: Uint8Array, path: string): Promise<Uint8Array> {
     const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"));
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (e) {
-    throw new Error(`${path} is not a valid gzip file (${(e as Error).message}); delete it and download it again`);
+    throw new UserError(`${path} is not a valid gzip file (${(e as Error).message}); delete it and download it again`);
   }
 }
 
@@ -122,7 +123,7 @@ export async function installCifar10Archive(
 ): Promise<string> {
   const md5 = await md5OfFile(archive);
   if (md5 !== expectedMd5) {
-    throw new Error(
+    throw new UserError(
       `${archive} has MD5 ${md5}, expected ${expectedMd5}: the download is damaged or is not ` +
         `${CIFAR10_ARCHIVE_NAME}; delete it and fetch again`,
     );
@@ -131,7 +132,7 @@ export async function installCifar10Archive(
     .filter((e) => e.name.startsWith(`${CIFAR10_FOLDER}/`));
   const names = new Set(entries.map((e) => e.name.slice(CIFAR10_FOLDER.length + 1)));
   const missing = [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].filter((f) => !names.has(f));
-  if (missing.length) throw new Error(`${archive} lacks ${missing.join(", ")} under ${CIFAR10_FOLDER}/`);
+  if (missing.length) throw new UserError(`${archive} lacks ${missing.join(", ")} under ${CIFAR10_FOLDER}/`);
   const target = join(dataDir, CIFAR10_FOLDER), staging = `${target}.tmp-${Deno.pid}`;
   await Deno.mkdir(staging, { recursive: true });
   for (const e of entries) {

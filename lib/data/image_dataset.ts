@@ -8,11 +8,13 @@
  */
 import { CIFAR10_CLASSES, CIFAR10_DEFAULT_DIR, type ColorImageSet, loadCifar10, locateCifar10 } from "./cifar10.ts";
 import { FASHION_MNIST_DIR, type ImageSet, loadFashionMnist, loadMnist } from "./mnist.ts";
+import { UserError } from "../cli/errors.ts";
 
 export const DATASET_CHOICES = ["auto", "cifar10", "fashion-mnist", "mnist"] as const;
 export type DatasetChoice = typeof DATASET_CHOICES[number];
 export type DatasetName = Exclude<DatasetChoice, "auto">;
 
+/** Class names of CIFAR-10, Fashion-MNIST and MNIST, in label order. */
 export const CLASS_NAMES: Record<DatasetName, readonly string[]> = {
   "cifar10": CIFAR10_CLASSES,
   "fashion-mnist": [
@@ -59,9 +61,9 @@ export async function loadImageDataset(req: DatasetRequest): Promise<ImageDatase
   const cifarFound = await locateCifar10([cifarDir]);
   if (req.choice === "cifar10" || (req.choice === "auto" && cifarFound)) {
     if (!cifarFound) {
-      throw new Error(
-        `CIFAR-10 not found in ${cifarDir}: run 'deno task fetch-cifar10' (needs a network) or unpack ` +
-          "cifar-10-binary.tar.gz there; or pass --dataset auto to fall back to Fashion-MNIST/MNIST",
+      throw new UserError(
+        `CIFAR-10 not found in ${cifarDir}: run 'deno task fetch-cifar10' (needs a network; --archive FILE ` +
+          "installs a copy downloaded elsewhere), or pass --dataset auto to fall back to Fashion-MNIST/MNIST",
       );
     }
     const c = await loadCifar10(cifarFound);

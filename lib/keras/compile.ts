@@ -29,6 +29,7 @@ export type OptimizerName = keyof typeof OPTIMIZER_DEFAULT_LR;
 export const METRICS = ["accuracy"] as const;
 export type MetricName = typeof METRICS[number];
 
+/** What `compile()` takes: a loss, an optimiser (name or factory), its learning rate, metrics. */
 export interface CompileOptions {
   loss: LossName | LossFn;
   /** A name (plain SGD, Adam, AdaGrad with Keras' default rates) or a factory over the parameters. */

@@ -23,6 +23,7 @@ export type FitRow = Omit<HistoryRow, "trainAccuracy" | "validationAccuracy" | "
   testAccuracy?: number;
 };
 
+/** Keras' History: per-epoch metrics under Keras' keys, and the loop's rows. */
 export interface History {
   /** 0-based epoch indices, as Keras' `history.epoch`. */
   epoch: number[];
@@ -30,8 +31,10 @@ export interface History {
   history: Partial<Record<MetricKey, number[]>>;
   /** The same numbers as the loop's rows, one per epoch (the results JSON's `history`). */
   rows: FitRow[];
-  /** Why training stopped early (a non-finite loss), or null. */
+  /** Why training stopped early (a non-finite loss, or a callback such as EarlyStopping), or null. */
   stopped: string | null;
+  /** Training time in seconds (default: the rows' sum). */
+  seconds: number;
 }
 
 /** The loop's row, its accuracy keys kept only when the accuracy metric was asked for. */
@@ -51,14 +54,19 @@ export function epochLogs(row: FitRow): EpochLogs {
 }
 
 /** Keras' History of the loop's rows (accuracy only when `withAccuracy`). */
-export function makeHistory(rows: HistoryRow[], withAccuracy: boolean, stopped: string | null): History {
+export function makeHistory(
+  rows: HistoryRow[],
+  withAccuracy: boolean,
+  stopped: string | null,
+  seconds = rows.reduce((sum, r) => sum + r.seconds, 0),
+): History {
   const fitRows = rows.map((row) => fitRow(row, withAccuracy));
   const logs = fitRows.map(epochLogs);
   const history: Partial<Record<MetricKey, number[]>> = {};
   for (const key of METRIC_KEYS) {
     if (logs.length > 0 && logs.every((l) => l[key] !== undefined)) history[key] = logs.map((l) => l[key]!);
   }
-  return { epoch: rows.map((r, i) => (r.epoch ?? i + 1) - 1), history, rows: fitRows, stopped };
+  return { epoch: rows.map((r, i) => (r.epoch ?? i + 1) - 1), history, rows: fitRows, stopped, seconds };
 }
 
 /** "loss: 0.3120 - accuracy: 0.9100 - val_loss: 0.3300 - val_accuracy: 0.9050" */

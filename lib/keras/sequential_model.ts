@@ -1,31 +1,37 @@
 /**
  * A Keras-style sequential model over lib/nn layers:
  *
- *   const model = new SequentialModel([784], [new Linear(784, 10, rng)]);
+ *   const model = new SequentialModel([784], [new Linear(784, 10)]);
  *   model.compile({ loss: "categoricalCrossentropy", optimizer: "sgd", metrics: ["accuracy"] });
  *   model.summary();
  *   const history = await model.fit(xTrain, yTrain, { epochs: 10, batchSize: 128, validationSplit: 0.2 });
+ *   const history = await model.fit(train, { validationData, callbacks: [new EarlyStopping({ patience: 2 })] });
  *
  * `fit` is the project's one training loop (lib/train/loop.ts) with Keras' semantics around it: the
  * validation rows are the last `validationSplit` of the data, taken before any shuffling and never
- * trained on (the loop only evaluates its validation batches); the training rows are reshuffled
- * every epoch from a seeded Rng; the per-epoch metrics come back under Keras' keys in
- * `history.history` and as the loop's rows in `history.rows`.
+ * trained on (the loop only evaluates its validation batches), or a separate `validationData`; the
+ * training rows are reshuffled every epoch from a seeded Rng; the per-epoch metrics come back under
+ * Keras' keys in `history.history` and as the loop's rows in `history.rows`. Data is a lib/data
+ * Dataset, or x and y tensors (then a Dataset of their rows); callbacks are lib/train's, run by the
+ * loop itself. `save` / `load` write and read the weights as safetensors.
  */
 import { tf } from "../tf.ts";
 import type { Layer } from "../nn/module.ts";
 import { Sequential } from "../nn/sequential.ts";
-import { readState } from "../nn/state.ts";
+import { loadState, readState, saveState } from "../nn/state.ts";
 import type { Optimizer } from "../train/optimizer.ts";
-import { type Batch, evaluate as evaluateBatches, fit as fitLoop, type Objective } from "../train/loop.ts";
-import { minibatches, shuffledBatches, trainValidationSplit } from "../data/batches.ts";
+import { evaluate as evaluateBatches, fit as fitLoop, type HistoryRow, type Objective } from "../train/loop.ts";
+import type { Callback } from "../train/callbacks/callback.ts";
+import { type DataBatch, Dataset } from "../data/dataset.ts";
 import { Rng } from "../random/rng.ts";
 import { Progress } from "../report/progress.ts";
+import { predictedClasses } from "../metrics/top_k.ts";
 import { type CompileOptions, type LossFn, makeOptimizer, resolveLoss, resolveMetrics } from "./compile.ts";
 import { countCorrectClasses } from "./accuracy.ts";
 import { epochLogs, fitRow, formatLogs, type History, makeHistory } from "./history.ts";
 import { type ModelSummary, summarize } from "./summary.ts";
 
+/** Options of SequentialModel.fit (Keras' names, camel-cased), plus callbacks. */
 export interface ModelFitOptions {
   /** Default 1, as Keras. */
   epochs?: number;
@@ -33,18 +39,23 @@ export interface ModelFitOptions {
   batchSize?: number;
   /** Fraction of rows held out for validation, taken from the end before shuffling (Keras). */
   validationSplit?: number;
+  /** Held-out rows scored after every epoch; overrides `validationSplit` (Keras' validation_data). */
+  validationData?: Dataset;
   /** Reshuffle the training rows every epoch (default true). */
   shuffle?: boolean;
   /** Seed of the shuffling order (default 0); ignored when `shuffleRng` is given. */
   seed?: number | string;
   /** The stream the shuffling order is drawn from. */
   shuffleRng?: Rng;
+  /** Early stopping, checkpoint-best, reduce-on-plateau, CSV logging, schedules (lib/train/callbacks). */
+  callbacks?: Callback[];
   /** 0: silent; 1: the "Train on …" line and a progress bar per epoch (default). */
   verbose?: 0 | 1;
   /** Prefix of the progress label. */
   label?: string;
 }
 
+/** What `evaluate` returns: the mean loss, and the accuracy when compiled with it. */
 export interface EvaluateResult {
   loss: number;
   accuracy?: number;
@@ -62,18 +73,7 @@ interface Compiled {
   withAccuracy: boolean;
 }
 
-/**
- * A minibatch for the loop: row indices into the model's x and y, and for training steps those rows
- * already gathered. Training batches are gathered per epoch outside the gradient tape: recorded
- * inside it, tf.gather saves its input for the backward pass, and wasm's Identity kernel copies it,
- * i.e. the whole dataset once per step, a cost that grows with the dataset rather than the batch.
- * Evaluation runs untaped and gathers inside the objective.
- */
-interface RowBatch {
-  rows: Int32Array;
-  gathered?: { x: tf.Tensor; y: tf.Tensor };
-}
-
+/** A Keras-style model: compile / fit / evaluate / predict / summary / save / load over lib/nn layers. */
 export class SequentialModel {
   readonly #layers: Layer[] = [];
   #net: Sequential | null = null;
@@ -109,64 +109,86 @@ export class SequentialModel {
     };
   }
 
-  async fit(x: tf.Tensor, y: tf.Tensor, options: ModelFitOptions = {}): Promise<History> {
+  /** Trains on a Dataset (or x and y tensors) with Keras' semantics; returns Keras' History. */
+  fit(data: Dataset, options?: ModelFitOptions): Promise<History>;
+  fit(x: tf.Tensor, y: tf.Tensor, options?: ModelFitOptions): Promise<History>;
+  async fit(a: Dataset | tf.Tensor, b?: tf.Tensor | ModelFitOptions, c?: ModelFitOptions): Promise<History> {
     const compiled = this.#requireCompiled("fit");
+    const [data, options] = asDataset(a, b, c);
     const { epochs = 1, batchSize = 32, validationSplit = 0, shuffle = true, seed = 0, verbose = 1 } = options;
-    const n = checkedRows(x, y);
-    const { train, validation } = trainValidationSplit(n, validationSplit);
-    if (train.length === 0) throw new Error(`validationSplit ${validationSplit} leaves no training rows out of ${n}`);
-    if (verbose) console.log(`Train on ${train.length} samples, validate on ${validation.length} samples`);
+    // Views (not the caller's dataset), so disposing them below frees only their batches.
+    const { train, validation } = options.validationData
+      ? { train: data.take(data.size), validation: options.validationData.take(options.validationData.size) }
+      : data.split(validationSplit);
+    if (train.size === 0) {
+      throw new Error(`validationSplit ${validationSplit} leaves no training rows out of ${data.size}`);
+    }
+    if (verbose) console.log(`Train on ${train.size} samples, validate on ${validation.size} samples`);
     const order = options.shuffleRng ?? Rng.derive(seed, "keras-fit-shuffle");
-    let bar: Progress | null = null;
-    let epochTensors: tf.Tensor[] = [];
+    const progress = new EpochProgress(train.batchCount(batchSize), epochs, compiled.withAccuracy, options, verbose);
     try {
-      const result = await fitLoop<RowBatch>({
+      const result = await fitLoop<DataBatch>({
         params: this.net.parameters(),
-        objective: this.#objective(x, y, compiled, () => bar?.tick()),
+        objective: this.#objective(compiled),
         optimizer: compiled.optimizer,
+        module: this.net,
         epochs,
-        trainBatches: (epoch) => {
-          tf.dispose(epochTensors);
-          const positions = shuffle
-            ? shuffledBatches(train.length, batchSize, order)
-            : minibatches(identity(train.length), batchSize);
-          const label = `${options.label ? options.label + " " : ""}Epoch ${epoch + 1}/${epochs}`;
-          bar = new Progress(label, positions.length, { unit: "step", silent: verbose === 0 });
-          const batches = positions.map((p) => gatheredBatch(x, y, Int32Array.from(p, (i) => train[i])));
-          epochTensors = batches.flatMap((b) => [b.data.gathered!.x, b.data.gathered!.y]);
-          return batches;
-        },
-        validationBatches: validation.length > 0 ? () => minibatches(validation, batchSize).map(rowBatch) : undefined,
+        trainBatches: () => train.batches(batchSize, shuffle ? order : undefined),
+        validationBatches: validation.size > 0 ? () => validation.batches(batchSize) : undefined,
         setTraining: (on) => this.net.train(on),
-        onEpochEnd: (row) => bar?.finish(formatLogs(epochLogs(fitRow(row, compiled.withAccuracy)))),
+        callbacks: [progress, ...(options.callbacks ?? [])],
         label: options.label,
         silent: true,
       });
-      const history = makeHistory(result.history, compiled.withAccuracy, result.stopped);
-      if (result.stopped) {
-        (bar as Progress | null)?.finish(`${formatLogs(epochLogs(history.rows[history.rows.length - 1]))} (stopped)`);
-      }
+      const history = makeHistory(result.history, compiled.withAccuracy, result.stopped, result.seconds);
+      progress.end(history);
       return history;
     } finally {
-      tf.dispose(epochTensors);
+      train.dispose();
+      validation.dispose();
     }
   }
 
   /** Loss (and accuracy when compiled with it) over all rows, in eval mode. */
-  async evaluate(x: tf.Tensor, y: tf.Tensor, options: { batchSize?: number } = {}): Promise<EvaluateResult> {
+  evaluate(data: Dataset, options?: { batchSize?: number }): Promise<EvaluateResult>;
+  evaluate(x: tf.Tensor, y: tf.Tensor, options?: { batchSize?: number }): Promise<EvaluateResult>;
+  async evaluate(
+    a: Dataset | tf.Tensor,
+    b?: tf.Tensor | { batchSize?: number },
+    c?: { batchSize?: number },
+  ): Promise<EvaluateResult> {
     const compiled = this.#requireCompiled("evaluate");
-    const n = checkedRows(x, y);
+    const [data, options] = asDataset(a, b, c);
+    const view = data.take(data.size);
     this.net.eval();
-    const batches = minibatches(identity(n), options.batchSize ?? 32).map(rowBatch);
-    const { loss, accuracy } = await evaluateBatches(this.#objective(x, y, compiled, () => {}), batches);
-    return compiled.withAccuracy ? { loss, accuracy } : { loss };
+    try {
+      const batches = view.batches(options.batchSize ?? 32);
+      const { loss, accuracy } = await evaluateBatches(this.#objective(compiled), batches);
+      return compiled.withAccuracy ? { loss, accuracy } : { loss };
+    } finally {
+      view.dispose();
+    }
   }
 
-  /** Model outputs (logits for classifiers) for every row of x, in eval mode; the caller disposes them. */
-  predict(x: tf.Tensor, options: { batchSize?: number } = {}): tf.Tensor {
+  /** Model outputs (logits for classifiers) for every row, in eval mode; the caller disposes them. */
+  predict(data: tf.Tensor | Dataset, options: { batchSize?: number } = {}): tf.Tensor {
     this.net.eval();
-    const batches = minibatches(identity(x.shape[0]), options.batchSize ?? 32);
-    return tf.tidy(() => tf.concat(batches.map((rows) => this.net.forward(gatherRowsOf(x, rows)))));
+    const view = data instanceof Dataset ? data.take(data.size) : Dataset.fromTensors(data, data);
+    try {
+      return tf.tidy(() => tf.concat(view.batches(options.batchSize ?? 32).map((b) => this.net.forward(b.data.x))));
+    } finally {
+      view.dispose();
+    }
+  }
+
+  /** The arg-max class of every row, on the host (for confusionMatrix and classificationReport). */
+  async predictClasses(data: tf.Tensor | Dataset, options: { batchSize?: number } = {}): Promise<Int32Array> {
+    const outputs = this.predict(data, options);
+    try {
+      return await predictedClasses(outputs);
+    } finally {
+      outputs.dispose();
+    }
   }
 
   /** Prints the layer table (unless `print` is false) and returns its rows and totals. */
@@ -179,6 +201,18 @@ export class SequentialModel {
   /** Every weight and buffer with its dotted name ("0.weight", "0.bias", …), read from the device. */
   async getWeights(): Promise<NamedWeights[]> {
     return (await readState(this.net)).map(([name, { shape, data }]) => ({ name, shape, values: data }));
+  }
+
+  /** Writes every weight and buffer to a safetensors file (lib/nn/state.ts), the layers named in its metadata. */
+  async save(path: string): Promise<void> {
+    const layers = this.#layers.map(String).join(", ");
+    await saveState(this.net, path, { format: "tsdl-sequential-model", inputShape: `${this.inputShape}`, layers });
+  }
+
+  /** Loads weights written by `save` into this model; its layers must be the same (names and shapes are checked). */
+  async load(path: string): Promise<this> {
+    await loadState(this.net, path);
+    return this;
   }
 
   parameterCount(): number {
@@ -197,37 +231,56 @@ export class SequentialModel {
     return this.#compiled;
   }
 
-  /** The loop's objective: rows → mean loss and correct count; `onTrainStep` advances the progress bar. */
-  #objective(x: tf.Tensor, y: tf.Tensor, compiled: Compiled, onTrainStep: () => void): Objective<RowBatch> {
-    return (batch, training) => {
-      if (training) onTrainStep();
-      const inputs = batch.gathered?.x ?? gatherRowsOf(x, batch.rows);
-      const targets = batch.gathered?.y ?? gatherRowsOf(y, batch.rows);
-      const outputs = this.net.forward(inputs);
-      const correct = compiled.withAccuracy ? countCorrectClasses(outputs, targets) : tf.scalar(0);
-      return { loss: compiled.loss(outputs, targets), correct };
+  /** The loop's objective: a batch → mean loss and correct count. */
+  #objective(compiled: Compiled): Objective<DataBatch> {
+    return ({ x, y }) => {
+      const outputs = this.net.forward(x);
+      const correct = compiled.withAccuracy ? countCorrectClasses(outputs, y) : tf.scalar(0);
+      return { loss: compiled.loss(outputs, y), correct };
     };
   }
 }
 
-function checkedRows(x: tf.Tensor, y: tf.Tensor): number {
-  if (x.shape[0] !== y.shape[0]) throw new Error(`x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
-  return x.shape[0];
+/** fit/evaluate's two call forms, (data, options) and (x, y, options), as (data, options). */
+function asDataset<O>(a: Dataset | tf.Tensor, b?: tf.Tensor | O, c?: O): [Dataset, O] {
+  if (a instanceof Dataset) return [a, (b ?? {}) as O];
+  if (!(b instanceof tf.Tensor)) throw new Error("fit/evaluate(x, y): y must be a tensor with one row per row of x");
+  return [Dataset.fromTensors(a, b), (c ?? {}) as O];
 }
 
-function identity(n: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => i);
-}
+/** Keras' per-epoch progress bar and end-of-epoch line, as a callback of the loop. */
+class EpochProgress implements Callback {
+  #bar: Progress | null = null;
+  #finished = 0;
 
-function rowBatch(rows: Int32Array): Batch<RowBatch> {
-  return { data: { rows }, size: rows.length };
-}
+  constructor(
+    readonly batches: number,
+    readonly epochs: number,
+    readonly withAccuracy: boolean,
+    readonly options: ModelFitOptions,
+    readonly verbose: 0 | 1,
+  ) {}
 
-function gatheredBatch(x: tf.Tensor, y: tf.Tensor, rows: Int32Array): Batch<RowBatch> {
-  const gathered = tf.tidy(() => ({ x: gatherRowsOf(x, rows), y: gatherRowsOf(y, rows) }));
-  return { data: { rows, gathered }, size: rows.length };
-}
+  onEpochBegin(epoch: number): void {
+    const label = `${this.options.label ? this.options.label + " " : ""}Epoch ${epoch + 1}/${this.epochs}`;
+    this.#bar = new Progress(label, this.batches, { unit: "step", silent: this.verbose === 0 });
+  }
 
-function gatherRowsOf(t: tf.Tensor, rows: Int32Array): tf.Tensor {
-  return tf.gather(t, tf.tensor1d(rows, "int32"));
+  onBatchEnd(): void {
+    this.#bar?.tick();
+  }
+
+  onEpochEnd(row: HistoryRow): void {
+    this.#finished += 1;
+    this.#bar?.finish(formatLogs(epochLogs(fitRow(row, this.withAccuracy))));
+  }
+
+  /** A non-finite loss ends an epoch without onEpochEnd: finish its bar; print why training stopped. */
+  end(history: History): void {
+    if (!history.stopped) return;
+    if (this.#finished < history.rows.length) {
+      this.#bar?.finish(`${formatLogs(epochLogs(history.rows.at(-1)!))} (stopped)`);
+    }
+    if (this.verbose) console.log(history.stopped);
+  }
 }

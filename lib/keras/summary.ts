@@ -14,6 +14,7 @@ export interface SummaryRow {
   params: number;
 }
 
+/** The rows and totals of `summary()`, and the printed table. */
 export interface ModelSummary {
   rows: SummaryRow[];
   total: number;

@@ -1,6 +1,7 @@
 import { tf } from "../tf.ts";
 import { Layer } from "./module.ts";
 
+/** max(x, 0). */
 export class ReLU extends Layer {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.relu(x);
@@ -24,18 +25,21 @@ export class ELU extends Layer {
   }
 }
 
+/** tanh(x). */
 export class Tanh extends Layer {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tanh(x);
   }
 }
 
+/** 1 / (1 + e^−x). */
 export class Sigmoid extends Layer {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.sigmoid(x);
   }
 }
 
+/** e^xᵢ / Σⱼ e^xⱼ over the last axis. */
 export class Softmax extends Layer {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.softmax(x);

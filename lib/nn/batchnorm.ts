@@ -31,10 +31,37 @@ export class BatchNorm extends Layer {
     if (!this.training) {
       return tf.batchNorm(x, this.runningMean, this.runningVar, this.beta, this.gamma, eps);
     }
-    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-    const { mean, variance } = tf.moments(x, axes);
-    this.updateRunningStats(mean, variance, x.size / this.features);
-    return tf.batchNorm(x, mean, variance, this.beta, this.gamma, eps);
+    return this.normalizeBatch(x, eps);
+  }
+
+  /**
+   * Training-mode normalisation with its backward pass in closed form (Ioffe & Szegedy 2015, §3),
+   * with x̂ = (x − μ)·r, r = 1/√(σ² + ε), m = count per channel, sums over every axis but the last:
+   *   ∂L/∂β = Σ dy;  ∂L/∂γ = Σ dy·x̂;  ∂L/∂x = γ·r·(dy − (∂L/∂β)/m − x̂·(∂L/∂γ)/m).
+   * Autodiff through tf.moments gets the same gradient but broadcasts every per-channel term back
+   * to the batch's shape with a Tile per use; here broadcasting stays inside the arithmetic kernels.
+   */
+  private normalizeBatch(input: tf.Tensor, eps: number): tf.Tensor {
+    const axes = Array.from({ length: input.rank - 1 }, (_, i) => i);
+    const count = input.size / this.features;
+    const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, gamma, beta] = args as tf.Tensor[], save = args[3] as tf.GradSaveFunc;
+      const { mean, variance } = tf.moments(x, axes);
+      this.updateRunningStats(mean, variance, count);
+      const rstd = tf.rsqrt(tf.add(variance, eps));
+      save([x, mean, rstd, gamma]);
+      return {
+        value: tf.batchNorm(x, mean, variance, beta, gamma, eps),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xs, mu, r, g] = saved;
+          const xhat = tf.mul(tf.sub(xs, mu), r);
+          const dBeta = tf.sum(dy, axes), dGamma = tf.sum(tf.mul(dy, xhat), axes);
+          const centred = tf.sub(tf.sub(dy, tf.div(dBeta, count)), tf.mul(xhat, tf.div(dGamma, count)));
+          return [tf.mul(centred, tf.mul(g, r)), dGamma, dBeta];
+        },
+      };
+    });
+    return normalize(input, this.gamma, this.beta);
   }
 
   private updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, count: number) {

@@ -2,6 +2,7 @@ import { tf } from "../tf.ts";
 import { Layer } from "./module.ts";
 import { pytorchDefaultBound, uniformTensor } from "./init.ts";
 import type { Rng } from "../random/rng.ts";
+import { defaultRng } from "../random/default_rng.ts";
 
 /** Symmetric zero padding in pixels, or tfjs' "same"/"valid". */
 export type Padding = number | "same" | "valid";
@@ -10,7 +11,7 @@ export function tfPadding(p: Padding): "same" | "valid" | [[0, 0], [number, numb
   return typeof p === "number" ? (p === 0 ? "valid" : [[0, 0], [p, p], [p, p], [0, 0]]) : p;
 }
 
-/** 2-D convolution on NHWC tensors; filter [kh, kw, in, out]. */
+/** 2-D convolution on NHWC tensors; filter [kh, kw, in, out]; `rng` defaults to the default generator (`setSeed`). */
 export class Conv2d extends Layer {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable | null;
@@ -20,7 +21,7 @@ export class Conv2d extends Layer {
     readonly inChannels: number,
     readonly outChannels: number,
     kernelSize: number | [number, number],
-    rng: Rng,
+    rng: Rng = defaultRng(),
     readonly opts: { stride?: number; padding?: Padding; bias?: boolean } = {},
   ) {
     super();

@@ -1,6 +1,7 @@
 import { tf } from "../tf.ts";
 import { Layer } from "./module.ts";
 import type { Rng } from "../random/rng.ts";
+import { defaultRng } from "../random/default_rng.ts";
 
 /**
  * Inverted dropout: in training, zero each unit with probability p and scale the rest by 1/(1−p);
@@ -9,7 +10,7 @@ import type { Rng } from "../random/rng.ts";
  * generator in the same order).
  */
 export class Dropout extends Layer {
-  constructor(readonly p: number, readonly rng: Rng) {
+  constructor(readonly p: number, readonly rng: Rng = defaultRng()) {
     super();
     if (!(p >= 0 && p < 1)) throw new Error(`dropout probability must be in [0, 1), got ${p}`);
   }

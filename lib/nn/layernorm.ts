@@ -35,6 +35,7 @@ export function normalizeRows(x: tf.Tensor2D, eps: number): { xHat: tf.Tensor2D;
   return { xHat: tf.mul(centered, invStd), invStd };
 }
 
+/** Layer normalisation over the features of [batch, features] rows (Ba et al. 2016), learnable γ and β. */
 export class LayerNorm extends Layer {
   readonly gamma: tf.Variable;
   readonly beta: tf.Variable;

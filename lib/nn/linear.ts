@@ -2,13 +2,22 @@ import { tf } from "../tf.ts";
 import { Layer } from "./module.ts";
 import { pytorchDefaultBound, uniformTensor } from "./init.ts";
 import type { Rng } from "../random/rng.ts";
+import { defaultRng } from "../random/default_rng.ts";
 
-/** y = x·W + b with W: [in, out] (the transpose of PyTorch's storage, same distribution). */
+/**
+ * y = x·W + b with W: [in, out] (the transpose of PyTorch's storage, same distribution). Initial
+ * weights come from `rng`, by default the seeded default generator (`setSeed`).
+ */
 export class Linear extends Layer {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng, opts: { bias?: boolean } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    rng: Rng = defaultRng(),
+    opts: { bias?: boolean } = {},
+  ) {
     super();
     const bound = pytorchDefaultBound(inFeatures);
     this.weight = this.addParameter("weight", uniformTensor([inFeatures, outFeatures], bound, rng));

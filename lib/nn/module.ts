@@ -5,6 +5,7 @@
  */
 import { tf } from "../tf.ts";
 
+/** A tree of named parameters, buffers and child modules with a train/eval mode (PyTorch's nn.Module). */
 export abstract class Module {
   training = true;
   readonly #params = new Map<string, tf.Variable>();

@@ -1,6 +1,7 @@
 import type { tf } from "../tf.ts";
 import { Layer } from "./module.ts";
 
+/** Layers applied in order (PyTorch's nn.Sequential). */
 export class Sequential extends Layer {
   readonly layers: Layer[];
 

@@ -10,6 +10,7 @@
 import { tf } from "../tf.ts";
 import type { Module } from "./module.ts";
 import { writeFileAtomic } from "../report/atomic.ts";
+import { UserError } from "../cli/errors.ts";
 
 export interface NamedArrays {
   tensors: Map<string, { shape: number[]; data: Float32Array }>;
@@ -43,7 +44,7 @@ export function encodeSafetensors(
 }
 
 export function decodeSafetensors(bytes: Uint8Array, path = "<bytes>"): NamedArrays {
-  const fail = (why: string) => new Error(`${path}: not a valid safetensors file (${why}); delete it and rerun`);
+  const fail = (why: string) => new UserError(`${path}: not a valid safetensors file (${why}); delete it and rerun`);
   if (bytes.length < 8) throw fail("too short");
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   if (8 + n > bytes.length) throw fail("header runs past the end");
@@ -82,6 +83,7 @@ export async function readState(module: Module): Promise<[string, { shape: numbe
   return out;
 }
 
+/** Writes a module's parameters and buffers to a safetensors file (atomically). */
 export async function saveState(module: Module, path: string, metadata: Record<string, string> = {}): Promise<void> {
   await writeFileAtomic(path, encodeSafetensors(await readState(module), metadata));
 }
@@ -110,6 +112,7 @@ export function loadStateInto(module: Module, state: NamedArrays, path = "<state
   }
 }
 
+/** Loads a safetensors file written by `saveState` into a module of the same architecture. */
 export async function loadState(module: Module, path: string): Promise<Record<string, string>> {
   const state = decodeSafetensors(await Deno.readFile(path), path);
   loadStateInto(module, state, path);

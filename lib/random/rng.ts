@@ -8,6 +8,7 @@
  */
 export type RngState = [number, number, number, number];
 
+/** The seeded generator every random choice comes from (sfc32; its state is saved in checkpoints). */
 export class Rng {
   #s: Uint32Array;
   #spareNormal: number | null = null;

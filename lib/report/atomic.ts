@@ -4,10 +4,13 @@
  * old complete file or the new complete one, never half of one.
  */
 import { dirname } from "node:path";
+import { UserError } from "../cli/errors.ts";
+import { ownerAlive, ownerTag } from "./owner.ts";
 
+/** Writes a file via a temporary file and a rename, so a reader never sees half of it. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  const tmp = `${path}.tmp-${ownerTag()}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     if (typeof data === "string") await Deno.writeTextFile(tmp, data);
     else await Deno.writeFile(tmp, data);
@@ -39,6 +42,42 @@ export async function removeTemporaries(path: string): Promise<void> {
   }
 }
 
+/**
+ * Removes, under `dir` (recursively), the temporary files of writers that are no longer running
+ * (`<name>.tmp-<pid>@<host>-<random>` whose process is gone): what a kill mid-write left behind.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<number> {
+  let removed = 0;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory) removed += await removeStaleTemporaries(path);
+    const m = /\.tmp-(\d+@[\w.]+)-[0-9a-f]{8}$/.exec(e.name);
+    if (e.isFile && m && !ownerAlive(m[1])) {
+      await Deno.remove(path).then(() => removed++, () => {});
+    }
+  }
+  return removed;
+}
+
+/**
+ * Moves a damaged file aside as `<path>.damaged` (keeping it for inspection, out of every reader's
+ * way) and returns the line to print.
+ */
+export async function quarantine(path: string, problem: string): Promise<string> {
+  // Another process reading the same folder may have moved it first.
+  await Deno.rename(path, `${path}.damaged`).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  return `note: ${path} is damaged (${problem}); moved it to ${path}.damaged and will redo that run only`;
+}
+
+/** Writes a value as pretty JSON, atomically. */
 export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }
@@ -60,6 +99,32 @@ export async function readJsonIfExists<T>(path: string): Promise<T | null> {
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as T;
   } catch {
-    throw new Error(`${path} is not valid JSON; delete it (or rerun with --fresh) and rerun`);
+    throw new UserError(
+      `${path} is not valid JSON (damaged, e.g. by a full disk): delete it or move it aside, then rerun the same command`,
+    );
   }
+}
+
+/**
+ * A results file that must parse and pass `problem` (which returns what is wrong, or null): the
+ * value, null when absent, or — when damaged — null after moving it aside (`quarantine`) and
+ * calling `report` with the line to print, so only that one result is redone.
+ */
+export async function readJsonOrQuarantine<T>(
+  path: string,
+  problem: (value: unknown) => string | null,
+  report: (line: string) => void,
+): Promise<T | null> {
+  const bytes = await readFileIfExists(path);
+  if (!bytes) return null;
+  let value: unknown, why: string | null;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+    why = problem(value);
+  } catch {
+    why = bytes.length === 0 ? "empty" : "not valid JSON";
+  }
+  if (why === null) return value as T;
+  report(await quarantine(path, why));
+  return null;
 }

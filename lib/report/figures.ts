@@ -2,6 +2,10 @@
  * The project's figure kinds: each function takes plain data rows and options and
  * returns a standalone SVG document (see `svg_plot.ts` for the rendering).
  *
+ * Conventions every kind keeps: whole-number x values (epochs, steps) get whole-number ticks;
+ * percent axes get as many decimals as their tick spacing needs; printed values keep one decimal;
+ * a log axis says so in its label; a value measured once (n = 1) is drawn without "±" or bars.
+ *
  * Axis options name the physical axis: in the horizontal charts
  * (`pointsWithErrorBars`, `barChart`) the values run along x, so `xLabel` and
  * `xDomain` describe them and the labels sit on the y axis, where long ones fit.
@@ -11,7 +15,8 @@
  * Deno.writeTextFileSync("results/eps.svg", svg);
  */
 import * as Plot from "@observablehq/plot";
-import { plotPanelsToSvg, plotToSvg, textWidth } from "./svg_plot.ts";
+import { type LineKey, plotPanelsToSvg, plotToSvg, textWidth } from "./svg_plot.ts";
+import { integerTicks, percentLabel, percentTickFormat } from "./ticks.ts";
 
 /** Options every figure understands. */
 export interface FigureOptions {
@@ -50,6 +55,11 @@ export interface CurveRow {
   /** Band around the curve, e.g. mean ± std over rounds. */
   lo?: number;
   hi?: number;
+  /**
+   * A second grouping drawn as the line's dash: the first variant solid, the others dashed on
+   * top, so series that coincide (twins trained from the same weights) both stay visible.
+   */
+  variant?: string;
 }
 
 export interface LearningCurveOptions extends FigureOptions {
@@ -68,6 +78,7 @@ export function learningCurves(rows: CurveRow[], opts: LearningCurveOptions = {}
   const width = opts.width ?? DEFAULT_WIDTH;
   const panelWidth = Math.floor((width - PANEL_GAP * (columns - 1)) / columns);
   const color = seriesColor(rows.map((row) => row.series));
+  const variants = distinct(rows.map((row) => row.variant ?? ""));
   const panels = metrics.map((metric, i): Plot.PlotOptions => {
     const data = rows.filter((row) => (row.metric ?? "") === metric)
       .sort((a, b) => a.epoch - b.epoch);
@@ -76,16 +87,61 @@ export function learningCurves(rows: CurveRow[], opts: LearningCurveOptions = {}
     return {
       width: panelWidth,
       height: opts.height ?? (metrics.length > columns ? 300 : DEFAULT_HEIGHT),
-      x: { label: opts.xLabel ?? "epoch", domain: opts.xDomain },
+      x: { label: opts.xLabel ?? "epoch", domain: opts.xDomain, ...wholeNumberAxis(data.map((row) => row.epoch)) },
       y: valueAxis(metric || opts.yLabel, yDomain, percent),
       color: { ...color, legend: i === 0 && color.domain.length > 1 },
       marks: [
         ...bandMarks(data, { x: "epoch", y1: "lo", y2: "hi", fill: "series", clip: !!yDomain }),
-        Plot.lineY(data, { x: "epoch", y: "value", stroke: "series", clip: !!yDomain }),
+        ...variants.map((variant, v) =>
+          Plot.lineY(data.filter((row) => (row.variant ?? "") === variant), {
+            x: "epoch",
+            y: "value",
+            stroke: "series",
+            clip: !!yDomain,
+            ...(variants.length > 1 ? lineLook(v) : {}),
+          })
+        ),
       ],
     };
   });
-  return plotPanelsToSvg(panels, { title: opts.title, subtitle: opts.subtitle, columns });
+  const lineKey: LineKey[] | undefined = variants.length > 1
+    ? variants.map((label, v) => ({ label, ...lineLook(v) }))
+    : undefined;
+  return plotPanelsToSvg(panels, { title: opts.title, subtitle: opts.subtitle, columns, lineKey });
+}
+
+/** The first variant wide and pale underneath, the others thin and dashed on top: coinciding lines both show. */
+function lineLook(variant: number): { strokeWidth: number; strokeOpacity?: number; strokeDasharray?: string } {
+  return variant === 0 ? { strokeWidth: 5, strokeOpacity: 0.4 } : { strokeWidth: 1.5, strokeDasharray: "5,3" };
+}
+
+/** The loss and accuracy keys of a training history (lib/train's HistoryRow; accuracies may be absent). */
+export interface HistoryCurveRow {
+  epoch?: number;
+  step?: number;
+  trainLoss: number;
+  trainAccuracy?: number;
+  validationLoss?: number;
+  validationAccuracy?: number;
+  testLoss?: number;
+  testAccuracy?: number;
+}
+
+/** A history's losses and accuracies as `learningCurves` rows: series train/validation/test, metric loss/accuracy. */
+export function historyCurves(history: readonly HistoryCurveRow[]): CurveRow[] {
+  const keys = [
+    ["train", "trainLoss", "trainAccuracy"],
+    ["validation", "validationLoss", "validationAccuracy"],
+    ["test", "testLoss", "testAccuracy"],
+  ] as const;
+  return history.flatMap((row, i) => {
+    const epoch = row.epoch ?? row.step ?? i + 1;
+    return keys.flatMap(([series, loss, accuracy]) =>
+      [{ metric: "loss", value: row[loss] }, { metric: "accuracy", value: row[accuracy] }]
+        .filter((c): c is { metric: string; value: number } => c.value !== undefined)
+        .map((c) => ({ epoch, series, ...c }))
+    );
+  });
 }
 
 // ---------------------------------------------------------------- heatmap
@@ -119,11 +175,11 @@ export function heatmap(rows: HeatmapRow[], opts: HeatmapOptions = {}): string {
     scheme: HEATMAP_SCHEME,
     domain: opts.colorDomain ?? extent(rows.map((row) => row.value)),
     label: opts.colorLabel,
-    tickFormat: opts.percent ? percentFormat : undefined,
+    tickFormat: opts.percent ? percentTickFormat : undefined,
     legend: true,
   };
   const colorOf = Plot.scale({ color }).apply;
-  const format = opts.percent ? (v: number) => (v * 100).toFixed(1) : compactNumber;
+  const format = opts.percent ? (v: number) => percentLabel(v) : compactNumber;
   const cellHeight = opts.cellHeight ?? 26;
   const yLabels = ys.map(String);
   const facetLabels = facetRows.map(String);
@@ -165,12 +221,30 @@ export function heatmap(rows: HeatmapRow[], opts: HeatmapOptions = {}): string {
   });
 }
 
+// ---------------------------------------------------------------- confusion matrix
+
+export interface ConfusionMatrixOptions extends HeatmapOptions {
+  /** Class names, in class order (default 0, 1, …). */
+  classes?: readonly string[];
+}
+
+/** A confusion matrix C[true][predicted] (lib/metrics): true classes down, predicted across, counts in the cells. */
+export function confusionMatrixFigure(matrix: number[][], opts: ConfusionMatrixOptions = {}): string {
+  const names = matrix.map((_, c) => opts.classes?.[c] ?? String(c));
+  const rows = matrix.flatMap((row, t) => row.map((value, p) => ({ x: names[p], y: names[t], value })));
+  const size = { width: 120 + 48 * matrix.length, cellHeight: 40 }; // near-square cells
+  const labels = { title: "Confusion matrix", xLabel: "predicted", yLabel: "true class", colorLabel: "samples" };
+  return heatmap(rows, { ...labels, ...size, ...opts });
+}
+
 // ---------------------------------------------------------------- points with error bars
 
 export interface ErrorBarRow {
   label: string;
   mean: number;
   std: number;
+  /** Values behind the mean; with n = 1 the row is a single point, drawn without "±" or bars. */
+  n?: number;
   group?: string;
 }
 
@@ -180,30 +254,32 @@ export function pointsWithErrorBars(rows: ErrorBarRow[], opts: FigureOptions = {
   const groups = rows.map((row) => row.group ?? "");
   const color = seriesColor(groups);
   const stroke = groups.some(Boolean) ? "group" : SERIES_COLOR;
-  const format = opts.percent ? percentFormat : compactNumber;
-  const bars = rows.map((row) => ({ ...row, lo: row.mean - row.std, hi: row.mean + row.std }));
+  const format = opts.percent ? (v: number) => percentLabel(v) : compactNumber;
+  const [min, max] = opts.xDomain ?? (opts.percent ? [0, 1] : [-Infinity, Infinity]);
+  // Accuracies cannot leave [0, 1]: mean ± std is clipped to the frame rather than drawn past it.
+  const bars = rows.map((row) => ({
+    ...row,
+    lo: Math.max(min, row.mean - row.std),
+    hi: Math.min(max, row.mean + row.std),
+  }));
+  const spread = bars.filter((row) => row.n !== 1);
+  const text = (row: ErrorBarRow) => row.n === 1 ? format(row.mean) : `${format(row.mean)} ± ${format(row.std)}`;
   return plotToSvg({
     title: opts.title,
     subtitle: opts.subtitle,
     width: opts.width ?? DEFAULT_WIDTH,
     height: opts.height ?? 70 + labels.length * 26,
     marginLeft: 20 + Math.max(...labels.map((label) => textWidth(label))),
-    marginRight: 90,
+    marginRight: 20 + Math.max(...rows.map((row) => textWidth(text(row)))),
     x: { ...valueAxis(opts.xLabel, opts.xDomain, opts.percent), grid: true },
     y: { label: opts.yLabel ?? null, domain: labels },
     color: { ...color, legend: stroke === "group" },
     marks: [
-      Plot.ruleY(bars, { y: "label", x1: "lo", x2: "hi", stroke, strokeWidth: 1.5 }),
-      Plot.tickX(bars, { y: "label", x: "lo", stroke, inset: 7 }),
-      Plot.tickX(bars, { y: "label", x: "hi", stroke, inset: 7 }),
+      Plot.ruleY(spread, { y: "label", x1: "lo", x2: "hi", stroke, strokeWidth: 1.5 }),
+      Plot.tickX(spread, { y: "label", x: "lo", stroke, inset: 7 }),
+      Plot.tickX(spread, { y: "label", x: "hi", stroke, inset: 7 }),
       Plot.dot(bars, { y: "label", x: "mean", fill: stroke, r: 4 }),
-      Plot.text(bars, {
-        y: "label",
-        x: "hi",
-        text: (row: ErrorBarRow) => `${format(row.mean)} ± ${format(row.std)}`,
-        textAnchor: "start",
-        dx: 6,
-      }),
+      Plot.text(bars, { y: "label", x: "hi", text, textAnchor: "start", dx: 6 }),
     ],
   });
 }
@@ -231,18 +307,21 @@ export function lineChart(rows: LineRow[], opts: LineChartOptions = {}): string 
   const color = seriesColor(rows.map((row) => row.series));
   // A fixed domain may cut bands and lines; clipping keeps them inside the frame.
   const clip = !!(opts.xDomain || opts.yDomain);
+  const xType = opts.xType ?? "linear";
+  const [yMin, yMax] = opts.yDomain ?? (opts.percent ? [0, 1] : [-Infinity, Infinity]);
+  // Accuracies cannot leave [0, 1]: mean ± std is clipped to the frame rather than drawn past it.
+  const inFrame = (row: LineRow) => ({ ...row, lo: Math.max(yMin, row.lo!), hi: Math.min(yMax, row.hi!) });
   const bounds = { x: "x", y1: "lo", y2: "hi", clip };
   const errors = opts.errors === "bars"
-    ? [Plot.ruleX(data.filter(hasBounds), { ...bounds, stroke: "series", strokeWidth: 1.5 })]
-    : bandMarks(data, { ...bounds, fill: "series" });
-  const xType = opts.xType ?? "linear";
+    ? [Plot.ruleX(data.filter(hasBounds).map(inFrame), { ...bounds, stroke: "series", strokeWidth: 1.5 })]
+    : bandMarks(data.map((row) => hasBounds(row) ? inFrame(row) : row), { ...bounds, fill: "series" });
   return plotToSvg({
     title: opts.title,
     subtitle: opts.subtitle,
     width: opts.width ?? DEFAULT_WIDTH,
     height: opts.height ?? DEFAULT_HEIGHT,
     x: {
-      label: opts.xLabel ?? null,
+      label: logLabel(opts.xLabel, xType) ?? null,
       domain: opts.xDomain,
       type: xType,
       inset: 12, // keeps the end dots and last tick label off the frame edge
@@ -267,12 +346,23 @@ export interface BarRow {
   group?: string;
 }
 
+export interface BarChartOptions extends FigureOptions {
+  /**
+   * Value axis type (default linear). "log" suits counts spanning decades (parameters per
+   * layer), where small bars would vanish on a linear axis; bars then start at the decade below
+   * the smallest value.
+   */
+  xType?: "linear" | "log";
+}
+
 /** Horizontal (grouped) bars with the value printed at each bar's end. */
-export function barChart(rows: BarRow[], opts: FigureOptions = {}): string {
+export function barChart(rows: BarRow[], opts: BarChartOptions = {}): string {
   const labels = distinct(rows.map((row) => row.label));
   const groups = distinct(rows.map((row) => row.group ?? ""));
   const grouped = groups.length > 1;
-  const format = opts.percent ? percentFormat : compactNumber;
+  const format = opts.percent ? (v: number) => percentLabel(v) : compactNumber;
+  const log = opts.xType === "log";
+  const base = log ? 10 ** Math.floor(Math.log10(Math.min(...rows.map((row) => row.value)))) : 0;
   const position = grouped ? { fy: "label", y: "group" } : { y: "label" };
   const fill = grouped ? "group" : SERIES_COLOR;
   return plotToSvg({
@@ -282,13 +372,17 @@ export function barChart(rows: BarRow[], opts: FigureOptions = {}): string {
     height: opts.height ?? 60 + labels.length * (groups.length * 18 + 10),
     marginLeft: 20 + Math.max(...labels.map((label) => textWidth(label))),
     marginRight: 60,
-    x: { ...valueAxis(opts.xLabel, opts.xDomain, opts.percent), grid: true },
+    x: {
+      ...valueAxis(logLabel(opts.xLabel, opts.xType), opts.xDomain, opts.percent),
+      grid: true,
+      ...(log ? { type: "log" as const, tickFormat: compactNumber } : {}),
+    },
     // Grouped: labels are the facet (fy) axis on the left; the colour legend names groups.
     y: grouped ? { axis: null, domain: groups } : { label: opts.yLabel ?? null, domain: labels },
     fy: { axis: "left", label: opts.yLabel ?? null, domain: labels },
     color: { ...seriesColor(groups), legend: grouped },
     marks: [
-      Plot.barX(rows, { ...position, x: "value", fill }),
+      Plot.barX(rows, { ...position, x1: base, x2: "value", fill }),
       Plot.text(rows, {
         ...position,
         x: "value",
@@ -296,7 +390,7 @@ export function barChart(rows: BarRow[], opts: FigureOptions = {}): string {
         textAnchor: "start",
         dx: 4,
       }),
-      Plot.ruleX([0]),
+      Plot.ruleX([base]),
     ],
   });
 }
@@ -316,9 +410,23 @@ function valueAxis(label: string | undefined, domain?: [number, number], percent
   return {
     label: label ?? null,
     domain,
+    // Round ends keep error bars and bands inside the frame, off its edge.
+    nice: domain === undefined,
     grid: true,
-    tickFormat: percent ? percentFormat : undefined,
+    tickFormat: percent ? percentTickFormat : undefined,
   };
+}
+
+/** Whole-number ticks ("d") for whole-number data such as epochs or steps; Plot's own otherwise. */
+function wholeNumberAxis(values: number[]): { ticks?: number[]; tickFormat?: string } {
+  const ticks = integerTicks(values);
+  return ticks ? { ticks, tickFormat: "d" } : {};
+}
+
+/** A log axis says so in its label. */
+function logLabel(label: string | undefined, type: string | undefined): string | undefined {
+  if (type !== "log") return label;
+  return label ? `${label} (log scale)` : "log scale";
 }
 
 /** An area band for rows that carry lo/hi; none when no row does. */
@@ -339,10 +447,6 @@ function hasBounds(row: { lo?: number; hi?: number }): boolean {
 function xTicks(rows: LineRow[]): number[] | undefined {
   const xs = distinct(rows.map((row) => row.x));
   return xs.length <= 12 ? xs : undefined;
-}
-
-function percentFormat(value: number): string {
-  return `${+(value * 100).toFixed(2)}%`;
 }
 
 /** At most 3 significant digits, no trailing zeros: 0.0123, 1.23, 12.3, 1234. */

@@ -20,10 +20,15 @@ import { writeJsonAtomic } from "./atomic.ts";
 
 export const RESULT_SCHEMA = "tsdl-result/1";
 
-export interface Environment extends BackendInfo {
+/** Where a run ran; a task that computes without tfjs (cnn-calc) records `backend: null`. */
+export interface Environment extends Omit<BackendInfo, "backend" | "requested" | "tfjs"> {
+  backend: BackendInfo["backend"] | null;
+  requested: BackendInfo["requested"] | null;
+  tfjs: string | null;
   git: string | null;
 }
 
+/** One run's results JSON: config, environment, per-epoch history, final metrics, notes. */
 export interface RunResult<C = Record<string, unknown>, H = Record<string, number>, F = Record<string, unknown>> {
   schema: typeof RESULT_SCHEMA;
   experiment: string;
@@ -54,14 +59,50 @@ export function gitRevision(dir = "."): string | null {
   }
 }
 
+/** The results' environment block: backend, adapter, Deno and tfjs versions, host, git revision. */
 export function environment(backend: BackendInfo): Environment {
   return { ...backend, git: gitRevision() };
 }
 
+/**
+ * 8 hex digits of FNV-1a over the config's JSON with sorted keys: equal configs, equal hash,
+ * whatever the key order. For file names that must differ between configurations.
+ */
+export function configHash(config: unknown): string {
+  const canonical = (v: unknown): unknown =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canonical(x)]))
+      : Array.isArray(v)
+      ? v.map(canonical)
+      : v;
+  let h = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(JSON.stringify(canonical(config)))) {
+    h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, "0");
+}
+
+/** The environment of a run that starts no tfjs backend. */
+export function hostEnvironment(): Environment {
+  return {
+    backend: null,
+    requested: null,
+    adapter: null,
+    adapterIsFallback: null,
+    deno: Deno.version.deno,
+    tfjs: null,
+    os: `${Deno.build.os}-${Deno.build.arch}`,
+    cpus: navigator.hardwareConcurrency,
+    git: gitRevision(),
+  };
+}
+
+/** A results JSON object in the project's schema (adds `schema` and `createdAt`). */
 export function makeResult<C, H, F>(fields: Omit<RunResult<C, H, F>, "schema" | "createdAt">): RunResult<C, H, F> {
   return { schema: RESULT_SCHEMA, createdAt: new Date().toISOString(), ...fields };
 }
 
+/** Writes a RunResult atomically as JSON. */
 export async function writeResult(path: string, result: RunResult<unknown, unknown, unknown>): Promise<void> {
   await writeJsonAtomic(path, result);
 }

@@ -16,6 +16,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
+import { niceTicks } from "./ticks.ts";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const FONT_FAMILY = "system-ui, sans-serif";
@@ -36,8 +37,19 @@ export interface FigureHeader {
 /** Plot options plus a header; `color.legend: true` draws the legend as SVG. */
 export type SvgPlotOptions = Plot.PlotOptions & FigureHeader;
 
+/** A legend entry for a line style (solid, dashed) rather than a colour. */
+export interface LineKey {
+  label: string;
+  /** SVG stroke-dasharray; undefined for a solid line. */
+  strokeDasharray?: string;
+  strokeWidth?: number;
+  strokeOpacity?: number;
+}
+
 /** How {@link plotPanelsToSvg} lays panels out: a grid, filled row by row. */
 export interface PanelLayout extends FigureHeader {
+  /** Line styles explained after the colour legend (e.g. "scratch" solid, "autodiff" dashed). */
+  lineKey?: LineKey[];
   /** Panels per row (default: all in one row). */
   columns?: number;
   /** Space between panels, in px (default 16). */
@@ -65,9 +77,10 @@ export function plotPanelsToSvg(
 
   const root = svgElement(doc, "svg", { "font-family": FONT_FAMILY, "font-size": 10 });
   root.append(svgElement(doc, "rect", { width: "100%", height: "100%", fill: "white" }));
-  let y = appendHeader(root, layout, 0);
+  let y = appendHeader(root, layout, 0, grid.width);
   const legend = rendered.find((panel) => panel.legend)?.legend;
   if (legend) y = appendLegend(root, legend, y, grid.width);
+  if (layout.lineKey?.length) y = appendLineKey(root, layout.lineKey, y + 4, grid.width);
   if (y > 0) y += 8;
 
   rendered.forEach((panel, i) => {
@@ -102,7 +115,7 @@ interface RenderedPanel {
 interface Legend {
   scale: Plot.Scale;
   label?: string;
-  tickFormat?: (value: number) => string;
+  tickFormat?: (value: number, index: number, ticks: number[]) => string;
 }
 
 function renderPanel(doc: Document, options: Plot.PlotOptions): RenderedPanel {
@@ -126,7 +139,10 @@ function legendOf(scale: Plot.Scale, options: Plot.ScaleOptions): Legend {
   return {
     scale,
     label: label == null ? undefined : String(label),
-    tickFormat: typeof tickFormat === "function" ? (value) => String(tickFormat(value, 0)) : undefined,
+    tickFormat: typeof tickFormat === "function"
+      ? (value, index, ticks) =>
+        String((tickFormat as (v: number, i: number, t: number[]) => unknown)(value, index, ticks))
+      : undefined,
   };
 }
 
@@ -166,19 +182,45 @@ function asGroup(doc: Document, svg: SVGSVGElement, x: number, y: number): SVGGE
   return group;
 }
 
-function appendHeader(root: SVGElement, header: FigureHeader, y: number): number {
+/** Title and subtitle, each wrapped at word boundaries to the figure's width. */
+function appendHeader(root: SVGElement, header: FigureHeader, y: number, width: number): number {
   const doc = root.ownerDocument;
-  if (header.title) {
-    y += TITLE_SIZE + 8;
-    const attrs = { x: HEADER_PAD, y, "font-size": TITLE_SIZE, "font-weight": "bold" };
-    root.append(svgElement(doc, "text", attrs, header.title));
-  }
-  if (header.subtitle) {
-    y += SUBTITLE_SIZE + 6;
-    const attrs = { x: HEADER_PAD, y, "font-size": SUBTITLE_SIZE, fill: "#555" };
-    root.append(svgElement(doc, "text", attrs, header.subtitle));
+  const lines = [
+    ...wrapText(header.title ?? "", width - 2 * HEADER_PAD, TITLE_SIZE * 1.05).map((text) => ({
+      text,
+      size: TITLE_SIZE,
+      gap: 8,
+      attrs: { "font-size": TITLE_SIZE, "font-weight": "bold" },
+    })),
+    ...wrapText(header.subtitle ?? "", width - 2 * HEADER_PAD, SUBTITLE_SIZE).map((text) => ({
+      text,
+      size: SUBTITLE_SIZE,
+      gap: 6,
+      attrs: { "font-size": SUBTITLE_SIZE, fill: "#555" },
+    })),
+  ];
+  for (const line of lines) {
+    y += line.size + line.gap;
+    root.append(svgElement(doc, "text", { x: HEADER_PAD, y, ...line.attrs }, line.text));
   }
   return y;
+}
+
+/** Greedy word wrap by the estimated text width; a single over-long word keeps its own line. */
+export function wrapText(text: string, width: number, fontSize: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const candidate = line ? `${line} ${word}` : word;
+    if (line && textWidth(candidate, fontSize) > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = candidate;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 function appendLegend(root: SVGElement, legend: Legend, y: number, width: number): number {
@@ -202,6 +244,26 @@ function appendSwatches(root: SVGElement, scale: Plot.Scale, top: number, width:
     const fill = String(scale.apply(value));
     group.append(svgElement(doc, "rect", { x, y, width: 12, height: 12, fill, rx: 2 }));
     group.append(svgElement(doc, "text", { x: x + 16, y: y + 10 }, label));
+    x += itemWidth;
+  }
+  root.append(group);
+  return top + (row + 1) * rowHeight;
+}
+
+/** Short line samples, one per line style, wrapped like the swatches. */
+function appendLineKey(root: SVGElement, key: LineKey[], top: number, width: number): number {
+  const doc = root.ownerDocument;
+  const group = svgElement(doc, "g", { "font-size": LEGEND_SIZE }) as SVGGElement;
+  const rowHeight = LEGEND_SIZE + 7;
+  let x = HEADER_PAD;
+  let row = 0;
+  for (const { label, strokeDasharray, strokeWidth = 1.5, strokeOpacity = 1 } of key) {
+    const itemWidth = 28 + textWidth(label, LEGEND_SIZE) + 16;
+    if (x > HEADER_PAD && x + itemWidth > width - HEADER_PAD) [x, row] = [HEADER_PAD, row + 1];
+    const y = top + row * rowHeight + 6;
+    const line = { d: `M${x},${y}h24`, stroke: "#333", "stroke-width": strokeWidth, "stroke-opacity": strokeOpacity };
+    group.append(svgElement(doc, "path", strokeDasharray ? { ...line, "stroke-dasharray": strokeDasharray } : line));
+    group.append(svgElement(doc, "text", { x: x + 28, y: y + 4 }, label));
     x += itemWidth;
   }
   root.append(group);
@@ -235,25 +297,15 @@ function appendRamp(root: SVGElement, legend: Legend, top: number): number {
   const bar = { x: HEADER_PAD, y, width: RAMP_WIDTH, height: 10 };
   group.append(svgElement(doc, "rect", { ...bar, fill: `url(#${id})` }));
   const format = legend.tickFormat ?? ((v: number) => String(+v.toPrecision(3)));
-  for (const value of niceTicks(lo, hi, RAMP_TICKS)) {
+  const ticks = niceTicks(lo, hi, RAMP_TICKS);
+  ticks.forEach((value, i) => {
     const x = HEADER_PAD + RAMP_WIDTH * (value - lo) / span;
     group.append(svgElement(doc, "path", { d: `M${x},${y}v14`, stroke: "#333" }));
     const tick = { x, y: y + 14 + LEGEND_SIZE, "text-anchor": "middle" };
-    group.append(svgElement(doc, "text", tick, format(value)));
-  }
+    group.append(svgElement(doc, "text", tick, format(value, i, ticks)));
+  });
   root.append(group);
   return y + 16 + LEGEND_SIZE;
-}
-
-/** Round tick values (steps of 1, 2 or 5 × 10ⁿ) inside [lo, hi], about `count` of them. */
-function niceTicks(lo: number, hi: number, count: number): number[] {
-  if (!(hi > lo)) return [lo];
-  const rough = (hi - lo) / count;
-  const power = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough)!;
-  const ticks = [];
-  for (let k = Math.ceil(lo / step); k * step <= hi; k++) ticks.push(+(k * step).toPrecision(12));
-  return ticks;
 }
 
 function extent(values: number[]): [number, number] {

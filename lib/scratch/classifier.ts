@@ -111,7 +111,7 @@ export class ScratchClassifier {
         const batch = gatherBatch(set, rows);
         const logits = this.network.forward(batch.imagesNHWC, true);
         const loss = this.loss.forward(logits, batch.labels);
-        this.network.backward(this.loss.backward());
+        this.network.backward(this.loss.backward(), false);
         optimizer.step(this.network.layers);
         return { loss, correct: countCorrect(logits, batch.labels) };
       },

@@ -104,7 +104,7 @@ export class ScratchConv2D implements ScratchLayer {
     return tf.add(y, this.bias);
   }
 
-  backward(dOut: tf.Tensor): tf.Tensor {
+  backward(dOut: tf.Tensor, inputGradient = true): tf.Tensor {
     if (!this.#cache) throw new Error(`${this.name}: backward called before forward`);
     const { inputShape: [n, h, w, c], geometry, colsT } = this.#cache;
     const [oh, ow] = geometry.outSize, [kh, kw] = this.kernel, [ph, pw] = this.padding;
@@ -112,6 +112,7 @@ export class ScratchConv2D implements ScratchLayer {
     const dY = tf.reshape(dOut, [n * oh * ow, this.filters]) as tf.Tensor2D;
     const dYT = tf.reshape(toChannelsFirst(dOut as tf.Tensor4D), [this.filters, n * oh * ow]) as tf.Tensor2D;
     this.grads = [tf.reshape(tf.matMul(colsT, dY), [kh, kw, c, this.filters]), tf.sum(dY, 0)];
+    if (!inputGradient) return tf.zeros([0]); // col2im is most of the backward pass: skip it when unused
     const dPadded = col2imT(tf.matMul(this.#weightMatrix(), dYT), geometry, c, n);
     // Padding sits on the H and W axes (2 and 3 of CNHW).
     const dInput = ph || pw ? tf.slice(dPadded, [0, 0, ph, pw], [c, n, h, w]) : dPadded;

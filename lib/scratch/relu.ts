@@ -9,7 +9,7 @@ export class ScratchReLU implements ScratchLayer {
   #positive: tf.Tensor | null = null;
 
   forward(x: tf.Tensor, _training: boolean): tf.Tensor {
-    this.#positive = tf.cast(tf.greater(x, 0), "float32");
+    this.#positive = tf.step(x); // [x > 0] in one kernel
     return tf.relu(x);
   }
 

@@ -33,8 +33,9 @@ export class ScratchSequential implements ScratchLayer {
     return this.layers.reduce((h, layer) => layer.forward(h, training), x);
   }
 
-  backward(dOut: tf.Tensor): tf.Tensor {
-    return this.layers.reduceRight((g, layer) => layer.backward(g), dOut);
+  /** `inputGradient = false` (training on data, which has no gradient) lets the first layer skip dInput. */
+  backward(dOut: tf.Tensor, inputGradient = true): tf.Tensor {
+    return this.layers.reduceRight((g, layer, i) => layer.backward(g, i > 0 || inputGradient), dOut);
   }
 
   dispose(): void {

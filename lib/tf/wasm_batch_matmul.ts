@@ -6,12 +6,15 @@
  * transposed products take a scalar loop, far slower than XNNPACK — and every dense layer's backward
  * pass is transposed. `lib/wasm/gemm.wat` holds two small SIMD kernels
  * (A·B with A optionally transposed, and A·Bᵀ) that run in place on the tfjs heap: our module
- * imports the very WebAssembly.Memory tfjs allocates tensors in, so nothing is copied. Only Aᵀ·Bᵀ
- * (which no gradient produces) and non-float products still go to tfjs' own kernel.
+ * imports the very WebAssembly.Memory tfjs allocates tensors in, so nothing is copied. Products of
+ * 16 rows or more, plain ones included, go to `lib/wasm/gemm_packed.wat` instead: cache-blocked,
+ * packed, fused multiply-adds, any transpose as strides. Small Aᵀ·Bᵀ products (which no gradient
+ * produces) and non-float products still go to tfjs' own kernel.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { wrapWasmKernel } from "./wrap_kernel.ts";
-import { type Gemm, instantiateWat } from "../wasm/instantiate_wat.ts";
+import { type Gemm, instantiateWat, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../wasm/instantiate_wat.ts";
+import type { Im2colKernel } from "../native/engine.ts";
 
 interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -21,13 +24,24 @@ interface WasmBackend extends tf.KernelBackend {
 
 let gemm: Gemm | null = null;
 let gemmMemory: WebAssembly.Memory | null = null;
+let packed: { gemm: PackedGemm; im2col: Im2colKernel } | null = null;
 
-/** Compiles gemm.wat against the wasm backend's memory; call after the wasm backend is initialised. */
+/** The packed product and im2col on the wasm backend's heap (wasm_conv2d.ts), once enabled. */
+export function packedKernels(): { gemm: PackedGemm; im2col: Im2colKernel } | null {
+  return packed;
+}
+
+/** Compiles gemm.wat (and the convolutions' kernels) against the wasm backend's memory; call after the wasm backend is initialised. */
 export async function enableWasmGemm(backend: tf.KernelBackend): Promise<void> {
   const memory = (backend as WasmBackend).wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return; // an unexpected tfjs build: keep its own kernel
   if (gemm && gemmMemory === memory) return;
   gemm = await instantiateWat<Gemm>("gemm.wat", memory);
+  // gemm_packed.wat uses relaxed SIMD; an engine without it keeps the kernels above and XNNPACK.
+  packed = await Promise.all([
+    instantiateWat<PackedGemm>("gemm_packed.wat", memory),
+    instantiateWat<Im2colKernel>("im2col.wat", memory),
+  ]).then(([g, im2col]) => ({ gemm: g, im2col }), () => null);
   gemmMemory = memory;
 }
 
@@ -51,25 +65,47 @@ function batchMatMulSimd(
     throw new Error(`matMul: batch shapes of [${a.shape}] and [${b.shape}] broadcast only when equal or 1`);
   }
   const out = wasm.makeOutput([...batchShape, M, N], "float32"); // may grow the heap: read offsets after
+  const work = packed && M >= PACKED_MIN_ROWS ? wasm.makeOutput([PACKED_GEMM_WORK_FLOATS], "float32") : null;
   const pa = wasm.dataIdMap.get(a.dataId).memoryOffset, pb = wasm.dataIdMap.get(b.dataId).memoryOffset;
   const pc = wasm.dataIdMap.get(out.dataId).memoryOffset;
   const strideA = batchA === 1 ? 0 : 4 * M * K, strideB = batchB === 1 ? 0 : 4 * K * N;
   for (let e = 0; e < batch; e++) {
     const ea = pa + e * strideA, eb = pb + e * strideB, ec = pc + 4 * e * M * N;
-    if (transposeB) g.gemm_nt(ea, eb, ec, M, K, N);
+    if (work) {
+      // A(i,k) and B(k,j) through strides: every transpose is a way of reading, not a copy.
+      const [sai, sak] = transposeA ? [1, M] : [K, 1], [sbk, sbj] = transposeB ? [1, K] : [N, 1];
+      packed!.gemm.gemm(ea, sai, sak, eb, sbk, sbj, ec, M, K, N, wasm.dataIdMap.get(work.dataId).memoryOffset, 0);
+    } else if (transposeB) g.gemm_nt(ea, eb, ec, M, K, N);
     else g.gemm_nb(ea, transposeA ? 1 : K, transposeA ? M : 1, eb, ec, M, K, N);
   }
+  if (work) wasm.disposeData(work.dataId);
   return out;
 }
 
-/** Routes wasm BatchMatMul: plain 2-D → XNNPACK (tfjs), batched/transposed → our SIMD kernels. */
+/**
+ * From this many rows of C on, products go through the packed kernel (gemm_packed.wat); below it
+ * packing B costs as much as the product, and gemm.wat's unpacked kernels stream B once instead.
+ */
+const PACKED_MIN_ROWS = 16;
+
+function rowsOf(a: tf.TensorInfo, transposed: boolean): number {
+  return a.shape[a.shape.length - (transposed ? 1 : 2)];
+}
+
+/**
+ * Routes wasm BatchMatMul: from PACKED_MIN_ROWS rows on every float product → the packed kernel;
+ * smaller ones plain 2-D → XNNPACK (tfjs), batched/transposed → gemm.wat's kernels.
+ */
 export function registerWasmBatchMatMul(): void {
   wrapWasmKernel("BatchMatMul", (original) => (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
     const plain2d = !transposeA && !transposeB && tf.util.sizeFromShape(a.shape.slice(0, -2)) === 1 &&
       tf.util.sizeFromShape(b.shape.slice(0, -2)) === 1;
-    const ours = gemm && !plain2d && !(transposeA && transposeB) && a.dtype === "float32" && b.dtype === "float32";
+    const float = a.dtype === "float32" && b.dtype === "float32";
+    const ours = float && gemm &&
+      ((packed && rowsOf(a, transposeA) >= PACKED_MIN_ROWS) ||
+        (!plain2d && !(transposeA && transposeB)));
     return ours ? batchMatMulSimd(gemm!, args as Parameters<typeof batchMatMulSimd>[1]) : original(args);
   });
 }

@@ -1,6 +1,8 @@
 /**
  * Kernels tfjs-backend-wasm 4.22 lacks but training needs.
  *
+ * - Conv2D and both its gradients run as im2col + one packed matrix product (wasm_conv2d.ts) for
+ *   square kernels with equal padding on every side; the compositions below serve the rest.
  * - Conv2DBackpropFilter (every conv layer's weight gradient) is built from wasm's own Transpose,
  *   PadV2, Conv2D and Slice kernels, so it runs in XNNPACK at wasm speed:
  *     dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s_h + kh − pad_top, ow·s_w + kw − pad_left, ci] · dy[n,oh,ow,co]
@@ -10,13 +12,20 @@
  *   [kh, kw, ci, co].
  * - Conv2DBackpropInput with stride 1 becomes a forward convolution (below).
  * - Identity shares its input instead of copying it (below).
- * - MaxPoolGrad, wrong in wasm for windows whose maximum is ≤ 0, gets a shifted input (below).
+ * - MaxPoolGrad, wrong in wasm for windows whose maximum is ≤ 0, is a direct pass over the windows
+ *   (wasm_max_pool_grad.ts).
+ * - Slice and SplitV copy only the slice (wasm_slice.ts); Sum and Mean over leading axes read
+ *   their input in place (wasm_sum_leading.ts).
  * - Rarely used kernels (UnsortedSegmentSum — the gradient of gather — and the depthwise conv
  *   backprops, Einsum) run the cpu backend's kernel on a copy of the inputs. wasm memory is host
  *   memory, so the copy costs little, and results equal the cpu backend's by construction.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { wrapWasmKernel } from "./wrap_kernel.ts";
+import { registerWasmSlice } from "./wasm_slice.ts";
+import { registerWasmLeadingReductions } from "./wasm_sum_leading.ts";
+import { PACKED_CONV_WRAPPERS } from "./wasm_conv2d.ts";
+import { maxPoolGradDirect } from "./wasm_max_pool_grad.ts";
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = tf.NamedAttrMap;
@@ -170,30 +179,6 @@ export const WASM_VIA_CPU_KERNELS = [
 ] as const;
 
 /**
- * wasm's own MaxPoolGrad sends the gradient to a window's first element when the window's maximum
- * is ≤ 0 (e.g. [-1,-2,-3,-0.5] → [1,0,0,0] instead of [0,0,0,1]): it starts its running maximum
- * at 0. Shifting the input to x − min(x) + 1 makes every value ≥ 1 and keeps each window's order
- * (subtraction is monotonic), so wasm's fast kernel then picks the same cell as the cpu backend —
- * except between two values closer than the shift's rounding (≈1e-7·|min x|), which only tie-break
- * differently.
- */
-function maxPoolGradShifted(original: tf.KernelFunc): tf.KernelFunc {
-  return ({ inputs, backend: b, attrs }) => {
-    const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-    const backend = b as tf.KernelBackend, wasm = b as WasmBackend;
-    const axes = input.shape.map((_, i) => i);
-    const low = run("Min", backend, { x: input }, { axis: axes, keepDims: false });
-    const one = wasm.makeOutput([], "float32");
-    wasm.typedArrayFromHeap(one).set([1]);
-    const shifted0 = run("Sub", backend, { a: input, b: low });
-    const shifted = run("Add", backend, { a: shifted0, b: one });
-    const out = original({ inputs: { dy, input: shifted, output: inputs.output }, backend, attrs }) as TensorInfo;
-    for (const t of [low, one, shifted0, shifted]) backend.disposeData(t.dataId);
-    return out;
-  };
-}
-
-/**
  * wasm's Identity copies its input. The tape clones every input it saves for the backward pass, so a
  * gather or slice of a whole dataset inside tf.variableGrads copied the dataset on every step (a
  * cost that grows with the dataset, not the batch). Sharing the data, as the cpu backend's Identity
@@ -214,12 +199,18 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel({
       kernelName: "Conv2DBackpropFilter",
       backendName: "wasm",
-      kernelFunc: conv2dBackpropFilter as tf.KernelFunc,
+      kernelFunc: PACKED_CONV_WRAPPERS.Conv2DBackpropFilter(conv2dBackpropFilter as tf.KernelFunc),
     });
   }
+  wrapWasmKernel("Conv2D", PACKED_CONV_WRAPPERS.Conv2D);
   wrapWasmKernel("Identity", () => identityShared as tf.KernelFunc);
-  wrapWasmKernel("Conv2DBackpropInput", conv2dBackpropInputStride1);
-  wrapWasmKernel("MaxPoolGrad", maxPoolGradShifted);
+  registerWasmSlice();
+  registerWasmLeadingReductions();
+  wrapWasmKernel(
+    "Conv2DBackpropInput",
+    (original) => PACKED_CONV_WRAPPERS.Conv2DBackpropInput(conv2dBackpropInputStride1(original)),
+  );
+  wrapWasmKernel("MaxPoolGrad", maxPoolGradDirect);
   for (const name of WASM_VIA_CPU_KERNELS) {
     if (!tf.getKernel(name, "wasm")) {
       tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: viaCpu(name) });

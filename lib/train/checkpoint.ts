@@ -11,6 +11,7 @@ import type { Optimizer } from "./optimizer.ts";
 import { readFileIfExists, writeFileAtomic } from "../report/atomic.ts";
 import type { RngState } from "../random/rng.ts";
 import type { HistoryRow } from "./loop.ts";
+import { UserError } from "../cli/errors.ts";
 
 export interface SavedTensor {
   shape: number[];
@@ -41,6 +42,7 @@ export interface CheckpointMeta {
   generators: Record<string, { s: RngState; spare: number | null }>;
 }
 
+/** Writes a step's state and the loop's metadata to one safetensors checkpoint (atomically). */
 export async function saveCheckpoint(path: string, state: CheckpointState, meta: CheckpointMeta): Promise<void> {
   const metadata = { checkpoint: JSON.stringify(meta), scalars: JSON.stringify(state.scalars) };
   await writeFileAtomic(path, encodeSafetensors(state.tensors, metadata));
@@ -52,7 +54,7 @@ export async function loadCheckpoint(path: string): Promise<(SavedState & { meta
   if (!bytes) return null;
   const saved = decodeSafetensors(bytes, path);
   if (!saved.metadata.checkpoint) {
-    throw new Error(`${path} is not a training checkpoint of this version; delete it to restart the run`);
+    throw new UserError(`${path} is not a training checkpoint of this version; delete it to restart the run`);
   }
   return {
     tensors: saved.tensors,

@@ -22,7 +22,10 @@ import {
 } from "./checkpoint.ts";
 import type { Module } from "../nn/module.ts";
 import type { Rng } from "../random/rng.ts";
+import type { Callback } from "./callbacks/callback.ts";
+import { CallbackRunner } from "./callbacks/runner.ts";
 
+/** What an objective returns for a batch: its mean loss and correct count, as device scalars. */
 export interface BatchStats {
   /** Mean loss over the batch. */
   loss: tf.Scalar;
@@ -30,8 +33,10 @@ export interface BatchStats {
   correct: tf.Scalar;
 }
 
+/** A batch → mean loss and correct count (`training` tells whether the step will update on it). */
 export type Objective<B> = (batch: B, training: boolean) => BatchStats;
 
+/** A minibatch for `fit`: the data a step trains on and its number of samples. */
 export interface Batch<B> {
   data: B;
   size: number;
@@ -84,6 +89,7 @@ export interface TrainStep<B> {
   restore?(state: SavedState, path: string): void;
 }
 
+/** What `fit` takes: the step (or params, objective, optimiser), batches, schedule, callbacks, checkpoints. */
 export interface FitOptions<B> {
   /** How a batch trains; default: autodiff of `objective` over `params` with `optimizer`. */
   step?: TrainStep<B>;
@@ -107,12 +113,17 @@ export interface FitOptions<B> {
   /** Checkpoint every `every` epochs (not after the last) into `path`; resume from it when present. */
   checkpoint?: { path: string; every: number; generators?: Record<string, Rng> };
   onEpochEnd?: (row: HistoryRow, history: HistoryRow[]) => Promise<void> | void;
+  /** Hooks around epochs and batches that may stop training or change the learning rate (lib/train/callbacks). */
+  callbacks?: Callback[];
+  /** The model trained: what callbacks snapshot or save, and the default step's checkpoint state. */
+  module?: Module;
   /** Added to the message when a loss stops being finite (e.g. "or normalise the inputs (--normalize)"). */
   nanHint?: string;
   label?: string;
   silent?: boolean;
 }
 
+/** What `fit` returns: the history rows, why it stopped early (or null), and the training time. */
 export interface FitResult {
   history: HistoryRow[];
   /** Why training stopped before `epochs`, or null. */
@@ -174,6 +185,7 @@ export function autodiffStep<B>(opts: {
   };
 }
 
+/** The one epoch loop: trains `step` (default: autodiff of `objective`) and returns the history rows. */
 export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
   const step = opts.step ?? defaultStep(opts);
   const ckpt = opts.checkpoint;
@@ -192,9 +204,13 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
   const resumedEpochs = history.length;
   const started = performance.now();
   const seconds = () => priorSeconds + (performance.now() - started) / 1000;
+  const parts = { step, module: opts.module, history, epochs: opts.epochs, steps: stepsDone };
+  const callbacks = new CallbackRunner(opts.callbacks, parts);
+  await callbacks.trainBegin();
   for (let epoch = resumedEpochs; epoch < opts.epochs; epoch++) {
     const t0 = performance.now();
     if (opts.schedule) step.lr = opts.schedule(epoch);
+    await callbacks.epochBegin(epoch);
     const batches = [...opts.trainBatches(epoch)];
     const unit = opts.countSteps ? "period" : "epoch";
     const bar = new Progress(`${opts.label ?? "train"} ${unit} ${epoch + 1}/${opts.epochs}`, batches.length, {
@@ -203,11 +219,14 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
     });
     step.setTraining?.(true);
     const sums = new EpochSums();
+    let done = 0;
     for (const b of batches) {
+      callbacks.batchBegin(stepsDone + done);
       tf.tidy(() => sums.add(step.train(b.data), b.size));
-      bar.tick();
+      bar.tick(1, sums.running());
+      if (callbacks.batchEnd(stepsDone + ++done)) break;
     }
-    stepsDone += batches.length;
+    stepsDone += done;
     const train = await sums.read();
     let metrics: Omit<HistoryRow, "seconds"> = {
       ...(opts.countSteps ? { step: stepsDone } : { epoch: epoch + 1 }),
@@ -230,9 +249,11 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
     const stopped = nonFinite(row, opts.countSteps ? `at step ${stepsDone}` : `in epoch ${epoch + 1}`);
     if (stopped) {
       const hint = opts.nanHint ? ` ${opts.nanHint}` : "";
+      await callbacks.trainEnd();
       return { history, stopped: `${stopped}: lower the learning rate${hint}`, seconds: seconds(), resumedEpochs };
     }
     await opts.onEpochEnd?.(row, history);
+    if (await callbacks.epochEnd(row)) break;
     if (ckpt && (epoch + 1) % ckpt.every === 0 && epoch + 1 < opts.epochs) {
       if (!step.state) throw new Error("fit: this training step cannot save a checkpoint");
       const generators = Object.fromEntries(Object.entries(ckpt.generators ?? {}).map(([k, r]) => [k, r.getState()]));
@@ -245,7 +266,8 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
     }
   }
   step.setTraining?.(false);
-  return { history, stopped: null, seconds: seconds(), resumedEpochs };
+  await callbacks.trainEnd();
+  return { history, stopped: callbacks.stopReason, seconds: seconds(), resumedEpochs };
 }
 
 function defaultStep<B>(opts: FitOptions<B>): TrainStep<B> {
@@ -257,6 +279,7 @@ function defaultStep<B>(opts: FitOptions<B>): TrainStep<B> {
     objective: opts.objective,
     optimizer: opts.optimizer,
     setTraining: opts.setTraining,
+    module: opts.module,
   });
 }
 
@@ -287,6 +310,12 @@ class EpochSums {
       this.#device ??= new DeviceSums();
       this.#device.add(stats.loss as tf.Scalar, stats.correct as tf.Scalar, size);
     }
+  }
+
+  /** The running means so far, when they are host numbers (reading device sums would stall every step). */
+  running(): string | undefined {
+    if (this.#device || this.#count === 0) return undefined;
+    return `loss ${(this.#loss / this.#count).toFixed(4)} acc ${(this.#correct / this.#count).toFixed(4)}`;
   }
 
   async read(): Promise<Metrics> {

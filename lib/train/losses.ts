@@ -48,6 +48,7 @@ export function weightedCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, class
   });
 }
 
+/** Mean squared error over all elements. */
 export function mse(predictions: tf.Tensor, targets: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.squaredDifference(predictions, targets)) as tf.Scalar);
 }

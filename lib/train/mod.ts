@@ -5,6 +5,8 @@ export { SGD } from "./sgd.ts";
 export { Adam } from "./adam.ts";
 export { AdaGrad } from "./adagrad.ts";
 export { stepLR } from "./step_lr.ts";
+export { cosineDecay, linearWarmup, warmupCosine } from "./schedules.ts";
+export * from "./callbacks/mod.ts";
 export {
   autodiffStep,
   type Batch,

@@ -15,6 +15,7 @@ export interface OptimizerState {
   tensors: [string, tf.Variable][];
 }
 
+/** Base of the optimisers: a flat parameter vector, its update, its state for checkpoints. */
 export abstract class Optimizer {
   /** Learning rate per step; schedulers set it between epochs. */
   lr: number;

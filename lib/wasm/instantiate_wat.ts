@@ -18,10 +18,11 @@ export async function instantiateWat<Exports>(file: string, memory: WebAssembly.
   return new WebAssembly.Instance(compiled, { env: { memory } }).exports as Exports;
 }
 
-/** WebAssembly text → module (SIMD enabled); `name` labels parse errors. */
+/** WebAssembly text → module (SIMD and relaxed SIMD enabled); `name` labels parse errors. */
 export async function compileWat(name: string, source: string): Promise<WebAssembly.Module> {
   const wabt = await wabtInit();
-  const module = wabt.parseWat(name, source, { simd: true });
+  // Relaxed SIMD (f32x4.relaxed_madd, fused where the CPU has FMA) ships unflagged in Deno's V8.
+  const module = wabt.parseWat(name, source, { simd: true, relaxed_simd: true } as Parameters<typeof wabt.parseWat>[2]);
   try {
     return new WebAssembly.Module(Uint8Array.from(module.toBinary({}).buffer));
   } finally {
@@ -51,3 +52,24 @@ export interface Gemm {
   /** dst[C×R] = src[R×C]ᵀ. */
   transpose(src: number, dst: number, R: number, C: number): void;
 }
+
+/** gemm_packed.wat: C (+)= op(A)·op(B) with strides (pointers in bytes, sizes and strides in floats). */
+export interface PackedGemm {
+  gemm(
+    a: number,
+    sai: number,
+    sak: number,
+    b: number,
+    sbk: number,
+    sbj: number,
+    c: number,
+    M: number,
+    K: number,
+    N: number,
+    work: number,
+    accumulate: number,
+  ): void;
+}
+
+/** Floats of gemm_packed.wat's work buffer: a 256×256 block of B, a 64×256 block of A, a 4×8 tile. */
+export const PACKED_GEMM_WORK_FLOATS = 256 * 256 + 64 * 256 + 32;

@@ -21,6 +21,7 @@ import {
   type MethodConfig,
   type MethodResult,
   methodResultPath,
+  SUMMARY_SCHEMA,
   summaryPath,
 } from "./results.ts";
 import { markdownTables, tableRows } from "./table.ts";
@@ -176,7 +177,13 @@ export async function runExperiment(requested: ExperimentOptions): Promise<Exper
     data.dispose();
   }
   const summary = summaryPath(opts.outDir);
-  await writeJsonAtomic(summary, { experiment: EXPERIMENT, config: opts.config, methods, rows: tableRows(results) });
+  await writeJsonAtomic(summary, {
+    schema: SUMMARY_SCHEMA,
+    experiment: EXPERIMENT,
+    config: opts.config,
+    methods,
+    rows: tableRows(results),
+  });
   const written = await writeFigures(opts.outDir); // table.md and the SVGs, from the files just written
   return {
     results,

@@ -14,6 +14,8 @@ import { type AttackName, ATTACKS } from "./evaluate.ts";
 import { METHOD_LABELS, METHODS } from "./methods.ts";
 import { type MethodResult, readMethodResults } from "./results.ts";
 import { markdownTables } from "./table.ts";
+import { percentTickFormat } from "../../lib/report/ticks.ts";
+import { writeRunTables } from "../../lib/report/tables.ts";
 
 const PANEL_WIDTH = 330;
 const DATASET_TITLES: Record<string, string> = {
@@ -59,7 +61,7 @@ export function accuracyVsEpsilonSvg(results: MethodResult[]): string {
         label: null,
         domain: [0, 1],
         grid: true,
-        tickFormat: (v: number) => `${Math.round(v * 100)}%`,
+        tickFormat: percentTickFormat,
       },
       color: { type: "categorical", scheme: "observable10", domain: labels, legend: i === 0 },
       marks: [
@@ -88,7 +90,7 @@ export function trainingCurvesSvg(results: MethodResult[]): string {
       const series = METHOD_LABELS[r.config.method];
       const epoch = h.epoch ?? i + 1;
       const out: CurveRow[] = [
-        { epoch, value: h.trainLoss, series, metric: "training loss (each method's objective)" },
+        { epoch, value: h.trainLoss, series, metric: "training loss (each method's objective, nats)" },
         { epoch, value: h.trainAccuracy, series, metric: "training accuracy (on its training inputs)" },
       ];
       if (h.testAccuracy !== undefined) {
@@ -148,7 +150,7 @@ export async function writeFigures(outDir: string): Promise<string[]> {
     ["training_curves.svg", trainingCurvesSvg(results)],
   ];
   if (results[0].config.imbalance > 1) figures.push(["per_class_pgd.svg", perClassSvg(results)]);
-  const paths: string[] = [];
+  const paths: string[] = await writeRunTables(outDir, results);
   for (const [name, svg] of figures) {
     const path = `${outDir}/${name}`;
     await writeFileAtomic(path, svg);

@@ -6,15 +6,18 @@
  * figures; a rerun with the same settings reuses finished methods (--fresh retrains).
  */
 import { type BackendChoice, describeBackend, initBackend } from "../../lib/tf.ts";
-import { cli, commonFlags, flag, type FlagSpecs, positive, wasGiven } from "../../lib/cli/args.ts";
+import { cli, commonFlags, flag, type FlagSpecs, wasGiven } from "../../lib/cli/args.ts";
+import { above, between } from "../../lib/cli/checks.ts";
 import type { ExperimentConfig, NormalizationName } from "./config.ts";
 import { NORMALIZATIONS } from "./config.ts";
 import { type Method, METHODS } from "./methods.ts";
 import { runExperiment } from "./experiment.ts";
 import type { DatasetChoice } from "../../lib/data/image_dataset.ts";
+import { printReportPage } from "../../lib/report/page.ts";
 
-const positiveInt = (v: number): true | string => v >= 1 || "must be ≥ 1";
-const nonNegative = (v: number): true | string => v >= 0 || "must be ≥ 0";
+// Ranges: what the datasets hold (MNIST 60000/10000, CIFAR-10 50000/10000), else far beyond any sensible run.
+const count = (max: number) => between(1, max);
+const weight = between(0, 1e6);
 
 const FLAGS = {
   ...commonFlags("adversarial"),
@@ -31,39 +34,41 @@ const FLAGS = {
     "network inputs: symmetric = (p−0.5)/0.5 ∈ [−1,1] (the seed's), unit = p ∈ [0,1]; ε stays in pixel units",
     { choices: Object.keys(NORMALIZATIONS) },
   ),
-  "train-size": flag.int(6000, "training images (balanced unless --imbalance)", { check: positiveInt }),
-  "test-size": flag.int(1000, "test images evaluated (the first N of the test set)", { check: positiveInt }),
+  "train-size": flag.int(6000, "training images (balanced unless --imbalance)", { check: count(60000) }),
+  "test-size": flag.int(1000, "test images evaluated (the first N of the test set)", { check: count(10000) }),
   imbalance: flag.number(1, "long-tailed training set with n_max/n_min = this ratio (1 = balanced)", {
-    check: (v) => v >= 1 || "must be ≥ 1",
+    check: between(1, 1000),
   }),
-  width: flag.int(1, "multiplier of the conv widths 6 and 16", { check: positiveInt }),
+  width: flag.int(1, "multiplier of the conv widths 6 and 16", { check: count(64) }),
   init: flag.string("standard", "robust methods start from the standard-trained model or from scratch", {
     choices: ["standard", "scratch"],
   }),
-  epochs: flag.int(4, "training epochs per method", { check: positiveInt }),
-  "batch-size": flag.int(64, "minibatch size", { check: positiveInt }),
-  lr: flag.number(1e-3, "Adam learning rate", { check: positive }),
-  "train-epsilon": flag.number(0.3, "training ε (pixel units)", { check: positive }),
-  "train-steps": flag.int(10, "attack steps during training (PGD, TRADES, perceptual)", { check: positiveInt }),
-  "ramp-epochs": flag.number(1, "epochs over which the training ε ramps up linearly from 0", { check: nonNegative }),
-  "train-step-factor": flag.number(2.5, "training attack step = factor·ε/steps", { check: positive }),
-  "fgsm-step": flag.number(1.25, "FGSM-RS step as a multiple of ε (Wong et al.: 1.25)", { check: positive }),
-  beta: flag.number(6, "TRADES β (the paper's 1/λ; 6 for its MNIST/CIFAR models)", { check: nonNegative }),
+  epochs: flag.int(4, "training epochs per method", { check: count(10000) }),
+  "batch-size": flag.int(64, "minibatch size (at most --train-size)", { check: count(60000) }),
+  lr: flag.number(1e-3, "Adam learning rate, in (0, 10]", { check: above(0, 10) }),
+  "train-epsilon": flag.number(0.3, "training ε (pixel units), in (0, 1]", { check: above(0, 1) }),
+  "train-steps": flag.int(10, "attack steps during training (PGD, TRADES, perceptual)", { check: count(10000) }),
+  "ramp-epochs": flag.number(1, "epochs over which the training ε ramps up linearly from 0", {
+    check: between(0, 10000),
+  }),
+  "train-step-factor": flag.number(2.5, "training attack step = factor·ε/steps", { check: above(0, 100) }),
+  "fgsm-step": flag.number(1.25, "FGSM-RS step as a multiple of ε (Wong et al.: 1.25)", { check: above(0, 100) }),
+  beta: flag.number(6, "TRADES β (the paper's 1/λ; 6 for its MNIST/CIFAR models)", { check: weight }),
   "pat-lambda": flag.number(100, "perceptual AT: weight λ of the adversary's penalty λ·max(0, d − η)", {
-    check: nonNegative,
+    check: weight,
   }),
   "pat-bound": flag.number(
     0.25,
     "perceptual AT: free perceptual budget η (LPIPS-style; on MNIST uniform ±0.3 noise is ≈ 0.2, PGD at ε 0.3 ≈ 0.65)",
-    { check: nonNegative },
+    { check: between(0, 100) },
   ),
   epsilons: flag.numbers([0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3], "evaluation ε grid (pixel units)", {
     check: (v) => v.every((e) => e >= 0 && e <= 1) || "each ε must be in [0, 1]",
   }),
-  "eval-steps": flag.int(40, "PGD steps in evaluation", { check: positiveInt }),
-  "eval-step-factor": flag.number(2.5, "evaluation PGD step = factor·ε/steps", { check: positive }),
-  restarts: flag.int(1, "PGD random restarts in evaluation", { check: positiveInt }),
-  "eval-batch-size": flag.int(500, "evaluation batch size", { check: positiveInt }),
+  "eval-steps": flag.int(40, "PGD steps in evaluation", { check: count(10000) }),
+  "eval-step-factor": flag.number(2.5, "evaluation PGD step = factor·ε/steps", { check: above(0, 100) }),
+  restarts: flag.int(1, "PGD random restarts in evaluation", { check: count(100) }),
+  "eval-batch-size": flag.int(500, "evaluation batch size", { check: count(10000) }),
   fresh: flag.boolean("retrain every method even if a finished run with the same settings exists"),
 } satisfies FlagSpecs;
 
@@ -157,4 +162,5 @@ const output = await runExperiment({
 });
 console.log(output.table);
 console.log(`wrote ${output.files.join(", ")}`);
+await printReportPage(flags.out);
 console.error(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);

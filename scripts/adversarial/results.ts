@@ -71,8 +71,12 @@ export function buildMethodResult(fields: {
   });
 }
 
+/** Schema of adversarial's summary.json. */
+export const SUMMARY_SCHEMA = "tsdl-adversarial-summary/1";
+
 /** What `summary.json` records about the last complete run in a folder. */
 export interface RunSummary {
+  schema: typeof SUMMARY_SCHEMA;
   experiment: typeof EXPERIMENT;
   config: ExperimentConfig;
   methods: Method[];

@@ -13,12 +13,14 @@ import type { FitRow } from "../../lib/keras/history.ts";
 import type { VariantResult } from "./run_variant.ts";
 import { readRuns } from "./run_files.ts";
 import { type BasicsSummary, summarizeRuns, summaryMarkdown } from "./summary_table.ts";
+import { writeRunTables } from "../../lib/report/tables.ts";
+import { UserError } from "../../lib/cli/errors.ts";
 
 /** Writes every figure and the summary for the runs in `outDir`; returns the paths written. */
 export async function writeFigures(outDir: string): Promise<string[]> {
   const runs = await readRuns(outDir);
   if (runs.length === 0) {
-    throw new Error(`no basics runs (<model>-<style>.json) in ${outDir}: run 'deno task basics' first`);
+    throw new UserError(`no basics runs (<model>-<style>.json) in ${outDir}: run 'deno task basics' first`);
   }
   const written: string[] = [];
   const write = async (name: string, text: string) => {
@@ -35,6 +37,7 @@ export async function writeFigures(outDir: string): Promise<string[]> {
   await writeJsonAtomic(summaryJson, summary);
   written.push(summaryJson);
   await write("summary.md", summaryMarkdown(summary));
+  written.push(...await writeRunTables(outDir, runs));
   if (
     summary.comparison.some((c) => c.metric === "validationAccuracy") ||
     summary.rows.some((r) => r.validationAccuracy !== null)
@@ -69,6 +72,7 @@ export function learningCurvesSvg(model: ModelName, runs: VariantResult[]): stri
   return styleCurvesSvg(points, {
     title: `${MODEL_LABELS[model]} · ${f.trainRows}/${f.validationRows} rows, batch ${c.batchSize}, SGD lr ${c.lr}`,
     subtitle: styleKey(lowRun?.config.lowInit ?? "pytorch"),
+    lossLabel: model === "linreg" ? "loss (mean squared error)" : "loss (cross-entropy, nats)",
   });
 }
 

@@ -8,6 +8,7 @@
  */
 import { describeBackend, initBackend } from "../../lib/tf.ts";
 import { cli, commonFlags, flag, wasGiven } from "../../lib/cli/args.ts";
+import { UsageError } from "../../lib/cli/errors.ts";
 import { loadMnist, type TrainTest } from "../../lib/data/mnist.ts";
 import { Rng } from "../../lib/random/rng.ts";
 import { writeResult } from "../../lib/report/results.ts";
@@ -18,6 +19,7 @@ import { runVariant, type VariantConfig, type VariantData } from "./run_variant.
 import { readRuns, runPath } from "./run_files.ts";
 import { writeFigures } from "./figures.ts";
 import { summarizeRuns } from "./summary_table.ts";
+import { printReportPage } from "../../lib/report/page.ts";
 
 /**
  * --quick: fewer MNIST images, epochs and test images, each unless its flag is given (the linear
@@ -65,12 +67,16 @@ const FLAGS = {
     { check: inRange(0, 10000) },
   ),
   epochs: flag.int(MNIST_SEED.epochs, `epochs (--quick: ${QUICK.epochs} for the MNIST models)`, {
-    check: inRange(1, Infinity),
+    check: inRange(1, 10000),
   }),
-  "batch-size": flag.int(0, `minibatch size; 0 = the seed's per model (${PER_MODEL_BATCH})`, {
-    check: inRange(0, Infinity),
+  // 0 stands for "per model" internally only: --batch-size 0 itself is refused below.
+  "batch-size": flag.int(0, "minibatch size (at most the training rows)", {
+    check: inRange(0, 60000),
+    shown: `the seed's per model: ${PER_MODEL_BATCH}`,
   }),
-  lr: flag.number(MNIST_SEED.lr, "SGD learning rate (Keras' default)", { check: (v) => v > 0 || "must be > 0" }),
+  lr: flag.number(MNIST_SEED.lr, "SGD learning rate (Keras' default), in (0, 10]", {
+    check: (v) => (v > 0 && v <= 10) || "must be in (0, 10]",
+  }),
   "validation-split": flag.number(0.2, "fraction of the examples held out for validation (the last ones, as Keras)", {
     check: (v) => (v > 0 && v < 1) || "must be in (0, 1)",
   }),
@@ -80,14 +86,15 @@ const FLAGS = {
     { choices: INIT_SCHEMES },
   ),
   "linreg-points": flag.int(SEED_SETTINGS.linreg.trainSize, "points of the linear-regression line", {
-    check: inRange(2, Infinity),
+    check: inRange(2, 1_000_000),
   }),
   "linreg-noise": flag.number(0, "std of Gaussian noise on the line's targets (the seed has none)", {
-    check: inRange(0, Infinity),
+    check: inRange(0, 1e6),
   }),
 };
 
 const flags = cli(FLAGS, "deno task basics", DESCRIPTION);
+if (wasGiven("batch-size") && flags["batch-size"] === 0) throw new UsageError("--batch-size: must be ≥ 1");
 
 const backend = await initBackend(flags.backend as "auto");
 console.log(describeBackend(backend));
@@ -121,6 +128,7 @@ for (const c of comparison) {
   );
 }
 console.log(`\nwrote ${written.length + models.length * styles.length} files to ${flags.out}`);
+await printReportPage(flags.out);
 
 function variantConfig(model: ModelName): Omit<VariantConfig, "style"> {
   const seed = SEED_SETTINGS[model];

@@ -8,6 +8,7 @@ import * as Plot from "@observablehq/plot";
 import { plotPanelsToSvg } from "../../lib/report/svg_plot.ts";
 import type { StyleName } from "./models.ts";
 import type { InitScheme } from "./initial_values.ts";
+import { integerTicks, percentTickFormat } from "../../lib/report/ticks.ts";
 
 export interface StyleCurvePoint {
   epoch: number;
@@ -35,7 +36,14 @@ export function styleKey(lowInit: InitScheme): string {
   return `wide pale line: high-level (Keras-style) · thin dashed line: low-level (variables + tape${init})`;
 }
 
-export function styleCurvesSvg(points: StyleCurvePoint[], header: { title: string; subtitle: string }): string {
+/**
+ * `lossLabel` names the loss and its unit, e.g. "loss (cross-entropy, nats)"; a log axis adds
+ * "(log scale)" to it.
+ */
+export function styleCurvesSvg(
+  points: StyleCurvePoint[],
+  header: { title: string; subtitle: string; lossLabel?: string },
+): string {
   const metrics = (["loss", "accuracy"] as const).filter((m) => points.some((p) => p.metric === m));
   const epochs = [...new Set(points.map((p) => p.epoch))].sort((a, b) => a - b);
   const panels = metrics.map((metric, i): Plot.PlotOptions => {
@@ -44,8 +52,8 @@ export function styleCurvesSvg(points: StyleCurvePoint[], header: { title: strin
       width: metrics.length === 1 ? FIGURE_WIDTH : (FIGURE_WIDTH - PANEL_GAP) / 2,
       height: PANEL_HEIGHT,
       marginLeft: 50,
-      x: { label: "epoch", ticks: epochs.length <= 12 ? epochs : undefined, tickFormat: "d" },
-      y: { label: metric, grid: true, ...valueScale(metric, data.map((p) => p.value)) },
+      x: { label: "epoch", ticks: integerTicks(epochs), tickFormat: "d" },
+      y: { grid: true, ...valueScale(metric, data.map((p) => p.value), header.lossLabel ?? "loss") },
       color: { ...SPLIT_COLORS, type: "categorical", legend: i === 0 },
       marks: (["high", "low"] as const).map((style) =>
         Plot.lineY(data.filter((p) => p.style === style).sort((a, b) => a.epoch - b.epoch), {
@@ -57,12 +65,14 @@ export function styleCurvesSvg(points: StyleCurvePoint[], header: { title: strin
       ),
     };
   });
-  return plotPanelsToSvg(panels, { ...header, columns: 2, gap: PANEL_GAP });
+  return plotPanelsToSvg(panels, { title: header.title, subtitle: header.subtitle, columns: 2, gap: PANEL_GAP });
 }
 
 /** Accuracy as percentages; a loss spanning two or more decades on a log axis (linear regression's does). */
-function valueScale(metric: StyleCurvePoint["metric"], values: number[]): Plot.ScaleOptions {
-  if (metric === "accuracy") return { tickFormat: ".0%" };
+function valueScale(metric: StyleCurvePoint["metric"], values: number[], lossLabel: string): Plot.ScaleOptions {
+  if (metric === "accuracy") return { label: "accuracy", tickFormat: percentTickFormat, nice: true };
   const lo = Math.min(...values), hi = Math.max(...values);
-  return lo > 0 && hi / lo >= 100 ? { type: "log", tickFormat: "~g" } : {};
+  return lo > 0 && hi / lo >= 100
+    ? { label: `${lossLabel} (log scale)`, type: "log", tickFormat: "~g" }
+    : { label: lossLabel, nice: true };
 }

@@ -39,7 +39,11 @@ const METRIC_LABELS: Record<StyleComparison["metric"], string> = {
   validationLoss: "validation loss",
 };
 
+/** Schema of basics' summary.json. */
+export const SUMMARY_SCHEMA = "tsdl-basics-summary/1";
+
 export interface BasicsSummary {
+  schema: typeof SUMMARY_SCHEMA;
   rows: SummaryTableRow[];
   comparison: StyleComparison[];
 }
@@ -52,7 +56,7 @@ export function summarizeRuns(runs: VariantResult[]): BasicsSummary {
     const low = rows.find((r) => r.model === model && r.style === "low")?.[metric];
     return high != null && low != null ? [{ model, metric, high, low, difference: low - high }] : [];
   });
-  return { rows, comparison };
+  return { schema: SUMMARY_SCHEMA, rows, comparison };
 }
 
 function tableRow(run: VariantResult): SummaryTableRow {

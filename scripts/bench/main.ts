@@ -5,24 +5,36 @@
  * model (k=3 c=16 n=128, batch 1) per step, and the full default grid's projected time from the
  * per-step time of every grid shape (240 configurations × 5 rounds × 20 epochs × 1000 steps).
  * Per tfjs backend: a 1024² matMul in GFLOP/s and one seed-000 model (k=3 c=16 n=128, batch 1) per
- * step. Timings are wall-clock on a shared machine: compare ratios from one run, not across runs.
+ * step. Per tfjs backend also one training step of each experiment's model (experiments.ts), and the
+ * same steps in PyTorch when Debian's python3 has torch (pytorch_steps.py); `--experiments` runs only
+ * those. Timings are wall-clock on a shared machine: compare ratios from one run, not across runs.
  */
 import { describeBackend, initBackend } from "../../lib/tf.ts";
 import { cli, commonFlags, flag } from "../../lib/cli/args.ts";
 import { matMulGflops, nativeStepMs, singleStepMs } from "./step_time.ts";
+import { benchExperiments, type ExperimentTiming, pytorchReference, withExperiments } from "./experiments.ts";
 import { gridRuns, SEED_GRID, shapeKey } from "../siamese_grid/config.ts";
 import type { RunConfig } from "../siamese_grid/config.ts";
 import { writeJsonAtomic } from "../../lib/report/atomic.ts";
 import { environment } from "../../lib/report/results.ts";
 import { Progress } from "../../lib/report/progress.ts";
+import { printReportPage } from "../../lib/report/page.ts";
+import { writeFigures } from "./figures.ts";
+import { benchLockstep } from "./webgpu.ts";
 
 const { backend: _b, seed: _s, ...common } = commonFlags("bench");
 const flags = cli(
   {
     ...common,
-    backends: flag.strings(["native", "wasm", "cpu", "webgpu"], "engines to measure: native, or a tfjs backend", {
-      choices: ["native", "wasm", "cpu", "webgpu"],
-    }),
+    backends: flag.strings(
+      ["native", "lockstep", "wasm", "cpu", "webgpu"],
+      "engines to measure: native, lockstep (the webgpu engine: all grid runs at once), or a tfjs backend",
+      { choices: ["native", "lockstep", "wasm", "cpu", "webgpu"] },
+    ),
+    experiments: flag.boolean(
+      "time only one training step of each experiment's model (uva-convnet, basics-cnn, adversarial-pgd10, " +
+        "cnn-scratch-autodiff, cnn-scratch-handwritten), and PyTorch's where python3 has torch",
+    ),
   },
   "deno task bench",
   "Time training steps per backend and project the full siamese grid's duration.",
@@ -97,8 +109,14 @@ async function benchNative() {
 }
 
 const report: Record<string, unknown>[] = [];
+const experiments: ExperimentTiming[] = [];
 for (const name of flags.backends) {
+  if (name === "lockstep") {
+    if (!flags.experiments) report.push(await benchLockstep(base, { quick }));
+    continue;
+  }
   if (name === "native") {
+    if (flags.experiments) continue;
     report.push(await benchNative());
     continue;
   }
@@ -109,6 +127,8 @@ for (const name of flags.backends) {
   console.log(describeBackend(info));
   // The cpu backend and WebGPU on a software adapter are slow: fewer repetitions.
   const slow = name === "cpu" || (name === "webgpu" && info.adapterIsFallback !== false);
+  experiments.push(...await benchExperiments(name, { quick, slow }));
+  if (flags.experiments) continue;
   const gflops = await matMulGflops(1024, slow ? 3 : 10);
   const singleMs = await singleStepMs(base, quick ? 10 : slow ? 20 : 200);
   console.log(`  matMul 1024²: ${gflops.toFixed(1)} GFLOP/s; one model, batch 1: ${singleMs.toFixed(2)} ms/step`);
@@ -126,7 +146,14 @@ const doc = {
   model: "siamese a5 k3 c16 n128, batch 1, Adam",
   targets: { singleModelMsPerStep: 2.5, gridMinutes: 45 },
   results: report,
+  experiments,
+  pytorchReference: await pytorchReference(quick),
 };
 await writeJsonAtomic(`${flags.out}/bench-${stamp}.json`, doc);
-await writeJsonAtomic(`${flags.out}/latest.json`, doc);
-console.log(`wrote ${flags.out}/bench-${stamp}.json`);
+await writeJsonAtomic(
+  `${flags.out}/latest.json`,
+  flags.experiments ? await withExperiments(`${flags.out}/latest.json`, doc) : doc,
+);
+const figures = await writeFigures(flags.out);
+console.log(`wrote ${flags.out}/bench-${stamp}.json, ${figures.join(", ")}`);
+await printReportPage(flags.out);

@@ -6,7 +6,6 @@
  *   deno task cnn-calc
  *   deno task cnn-calc --conv 20,20,10,3,3,20,2,0   # one conv: H,W,C,kh,kw,filters,stride,padding
  */
-import { describeBackend, initBackend } from "../../lib/tf.ts";
 import { cli, commonFlags, flag } from "../../lib/cli/args.ts";
 import { SEED_CASES } from "./seed_cases.ts";
 import { FAMOUS_NETWORKS } from "./famous_networks.ts";
@@ -16,23 +15,32 @@ import type { NetworkSpec } from "./layer_spec.ts";
 import { CALC_EXPERIMENT, CALC_RUN, type CalcResult, type SeedCaseResult } from "./results.ts";
 import { writeFigures } from "./figures.ts";
 import { ARCHITECTURES, shapeSpec } from "../cnn_scratch/architectures.ts";
-import { environment, makeResult, writeResult } from "../../lib/report/results.ts";
+import { hostEnvironment, makeResult, writeResult } from "../../lib/report/results.ts";
 import { join } from "node:path";
+import { printReportPage } from "../../lib/report/page.ts";
 
+// Only --out of the common flags: no training, so nothing for --quick, --seed or --backend to change.
 const FLAGS = {
-  ...commonFlags(CALC_EXPERIMENT),
-  conv: flag.ints([], "also tabulate one convolution: H,W,C,kh,kw,filters,stride,padding", {
-    check: (v) => v.length === 0 || v.length === 8 || "give 8 integers: H,W,C,kh,kw,filters,stride,padding",
-  }),
+  out: commonFlags(CALC_EXPERIMENT).out,
+  conv: flag.ints([], "also tabulate one convolution: H,W,C,kh,kw,filters,stride,padding", { check: convProblem }),
 };
-const flags = cli(
-  FLAGS,
-  "deno task cnn-calc",
-  "Output shapes and parameter counts per layer (no training: --quick and --seed change nothing).",
-);
+const flags = cli(FLAGS, "deno task cnn-calc", "Output shapes and parameter counts per layer (no training).");
 const started = performance.now();
-const backend = await initBackend(flags.backend as never);
-console.log(describeBackend(backend));
+
+/** --conv: eight integers, sizes ≥ 1, padding ≥ 0, a kernel that fits the padded input. */
+function convProblem(v: number[]): true | string {
+  if (v.length === 0) return true;
+  if (v.length !== 8) return "give 8 integers: H,W,C,kh,kw,filters,stride,padding";
+  const [h, w, c, kh, kw, filters, stride, padding] = v;
+  const names = ["H", "W", "C", "kh", "kw", "filters", "stride"];
+  const small = [h, w, c, kh, kw, filters, stride].findIndex((x) => x < 1);
+  if (small >= 0) return `${names[small]} must be ≥ 1, got ${v[small]}`;
+  if (padding < 0) return `padding must be ≥ 0, got ${padding}`;
+  if (kh > h + 2 * padding || kw > w + 2 * padding) {
+    return `a ${kh}×${kw} kernel does not fit a ${h}×${w} input with padding ${padding}`;
+  }
+  return true;
+}
 
 function customConv([h, w, c, kh, kw, filters, stride, padding]: number[]): NetworkSpec {
   return {
@@ -75,13 +83,12 @@ const networks = [
 const tables = networks.map(shapeTable);
 for (const t of tables) console.log(`\n${formatShapeTable(t)}`);
 
-await Deno.mkdir(flags.out, { recursive: true });
 const result: CalcResult = makeResult({
   experiment: CALC_EXPERIMENT,
   run: CALC_RUN,
   seconds: (performance.now() - started) / 1000,
-  config: { networks: networks.map((n) => n.name), conv: flags.conv, seed: flags.seed, quick: flags.quick },
-  environment: environment(backend),
+  config: { networks: networks.map((n) => n.name), conv: flags.conv },
+  environment: hostEnvironment(), // shapes and counts only: no tfjs backend is started
   history: [],
   final: { seedCases, networks: tables },
   notes: [
@@ -95,4 +102,5 @@ const figures = await writeFigures(flags.out);
 console.log(
   `\nresults and figures in ${flags.out}: ${CALC_RUN}.json, ${figures.map((f) => f.split("/").pop()).join(", ")}`,
 );
+await printReportPage(flags.out);
 if (!seedCases.every((c) => c.matchesSeed)) Deno.exit(1);

@@ -9,10 +9,11 @@
  * each other.
  *
  *   deno task cnn-scratch            # both models, both implementations (a few minutes on wasm)
- *   deno task cnn-scratch --quick    # 1,000 images, 2 epochs: about a minute
+ *   deno task cnn-scratch --quick    # 1,000 images, 2 epochs
  */
 import { describeBackend, initBackend } from "../../lib/tf.ts";
-import { cli, commonFlags, flag, positive, wasGiven } from "../../lib/cli/args.ts";
+import { cli, commonFlags, flag, wasGiven } from "../../lib/cli/args.ts";
+import { above, between } from "../../lib/cli/checks.ts";
 import { Rng } from "../../lib/random/rng.ts";
 import { ARCHITECTURES, MODEL_NAMES, type ModelName } from "./architectures.ts";
 import { disposeSplits, loadSeedSplits } from "./data.ts";
@@ -20,6 +21,7 @@ import { type TrainingConfig, trainTwins, type TwinOutcome } from "./train_twins
 import { type CnnScratchResult, EXPERIMENT, resultPath, runName } from "./results.ts";
 import { writeFigures } from "./figures.ts";
 import { environment, makeResult, writeResult } from "../../lib/report/results.ts";
+import { printReportPage } from "../../lib/report/page.ts";
 
 const NOTES = [
   "Initialisation: PyTorch's default U(±1/√fan_in) for weights and biases (the project's convention); " +
@@ -39,14 +41,14 @@ const FLAGS = {
     choices: MODEL_NAMES,
     check: (v) => v.length > 0 || "name at least one model",
   }),
-  epochs: flag.int(5, "epochs (--quick: 2)", { check: positive }),
-  "batch-size": flag.int(50, "training minibatch size (the seed's 50)", { check: positive }),
-  lr: flag.number(0.01, "AdaGrad learning rate (the seed's 0.01)", { check: positive }),
+  epochs: flag.int(5, "epochs (--quick: 2)", { check: between(1, 10000) }),
+  "batch-size": flag.int(50, "training minibatch size (the seed's 50)", { check: between(1, 60000) }),
+  lr: flag.number(0.01, "AdaGrad learning rate (the seed's 0.01), in (0, 10]", { check: above(0, 10) }),
   "adagrad-eps": flag.number(1e-10, "AdaGrad ε added to √s (torch.optim.Adagrad's 1e-10; the seed's 0)", {
-    check: (v) => v >= 0 || "must be ≥ 0",
+    check: between(0, 1),
   }),
   "adagrad-initial-accumulator": flag.number(0, "AdaGrad s₀ (torch's 0; the seed's 1)", {
-    check: (v) => v >= 0 || "must be ≥ 0",
+    check: between(0, 1e6),
   }),
   "train-size": flag.int(10000, "leading MNIST training images, split into train/validation (--quick: 1000)", {
     check: (v) => (v >= 2 && v <= 60000) || "must be in [2, 60000]",
@@ -148,3 +150,4 @@ async function save(model: ModelName, outcome: TwinOutcome, agreement?: number):
 console.log(`\n${summary.join("\n")}`);
 const figures = await writeFigures(flags.out);
 console.log(`results and figures in ${flags.out}: ${figures.map((f) => f.split("/").pop()).join(", ")}`);
+await printReportPage(flags.out);

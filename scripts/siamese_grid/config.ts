@@ -46,6 +46,9 @@ export interface GridAxes {
   rounds: number;
 }
 
+/** Most pairs MNIST's 60000 training and 10000 test images can give (two distinct images per pair). */
+export const MAX_PAIRS = { train: 30000, test: 5000 } as const;
+
 export const SEED_GRID: GridAxes = {
   architecture: [5],
   k: [3, 5],

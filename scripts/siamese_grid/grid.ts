@@ -2,6 +2,8 @@
  * Grids of runs: the cartesian product of axes, in a fixed order so that every process (a shard, a
  * Slurm array task, a resumed run) enumerates the same list, and deterministic shards of it.
  */
+import { UsageError } from "../../lib/cli/errors.ts";
+
 export type Axes<T> = { [K in keyof T]: readonly T[K][] };
 
 /** All combinations, the first axis varying slowest (like nested for-loops in key order). */
@@ -24,7 +26,7 @@ export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || index >= count) {
-    throw new Error(`--shard must be i/n with 0 ≤ i < n (e.g. 0/4), got '${text}'`);
+    throw new UsageError(`--shard must be i/n with 0 ≤ i < n (e.g. 0/4), got '${text}'`);
   }
   return { index, count };
 }

@@ -5,6 +5,7 @@
  */
 import type { ImageSet } from "../../lib/data/mnist.ts";
 import { Rng } from "../../lib/random/rng.ts";
+import { UserError } from "../../lib/cli/errors.ts";
 
 export interface PairSet {
   /** [n, 14, 14, 2]: channel 0 is the first image, channel 1 the second. Pixels 0–255 unless normalised. */
@@ -37,7 +38,9 @@ function avgPool2(
 }
 
 export function makePairs(set: ImageSet, nPairs: number, rng: Rng): PairSet {
-  if (2 * nPairs > set.n) throw new Error(`cannot draw ${nPairs} pairs of distinct images from ${set.n} images`);
+  if (2 * nPairs > set.n) {
+    throw new UserError(`cannot draw ${nPairs} pairs of distinct images from ${set.n} images (at most ${set.n >> 1})`);
+  }
   const order = rng.permutation(set.n);
   const size = set.height >> 1, pixelsPerPair = size * size * 2;
   const imagesNHWC = new Float32Array(nPairs * pixelsPerPair);

@@ -10,15 +10,18 @@
  * test set.
  */
 import { tf } from "../../lib/tf.ts";
-import { cli, commonFlags, flag, type FlagSpecs } from "../../lib/cli/args.ts";
+import { cli, commonFlags, flag, type FlagSpecs, wasGiven } from "../../lib/cli/args.ts";
+import { between } from "../../lib/cli/checks.ts";
+import { UsageError } from "../../lib/cli/errors.ts";
 import { Rng } from "../../lib/random/rng.ts";
 import { Adam } from "../../lib/train/adam.ts";
 import { datasetFlags, stepFlags } from "./flags.ts";
-import { datasetConfig, setUpExperiment, writeStepResult } from "./experiment.ts";
+import { datasetConfig, setUpExperiment, stepResultPath, writeStepResult } from "./experiment.ts";
 import { buildConvNet } from "./convnet_model.ts";
 import { classifierStep, evaluateClassifier, trainBySteps } from "./step_training.ts";
 import { formatRow } from "../../lib/train/loop.ts";
 import { writeFigures } from "./figures.ts";
+import { printReportPage } from "../../lib/report/page.ts";
 
 const EXPERIMENT = "uva-convnet";
 const SPECS = {
@@ -27,9 +30,10 @@ const SPECS = {
   ...stepFlags({ lr: 1e-4, maxSteps: 5000, batchSize: 32, evalFreq: 500 }),
   "eval-images": flag({
     type: "int",
-    default: 0,
-    help: "test images for the periodic evaluations (0 = all); the final one always uses all",
-    check: (v) => v >= 0 || "must be ≥ 0",
+    default: 0, // 0 stands for "all" internally only: --eval-images 0 itself is refused below
+    help: "test images for the periodic evaluations; the final one always uses all",
+    check: between(0, 10000),
+    shown: "all test images",
   }),
 } satisfies FlagSpecs;
 
@@ -40,6 +44,7 @@ const flags = cli(
     "--quick: 10 steps of batch 8, a test evaluation every 5, on 2,000 training and 200 test images " +
     "(smaller --max-steps / --batch-size / --eval-freq are kept).",
 );
+if (wasGiven("eval-images") && flags["eval-images"] === 0) throw new UsageError("--eval-images: must be ≥ 1");
 
 const started = performance.now();
 const quick = flags.quick;
@@ -99,10 +104,11 @@ const final = {
   secondsPerStep: trainingSeconds / Math.max(last?.step ?? 1, 1),
   fullTestEvaluationSeconds: evalSeconds,
 };
-const path = `${flags.out}/result.json`;
+const run = `convnet-${config.maxSteps}steps-seed${flags.seed}${quick ? "-quick" : ""}`;
+const path = stepResultPath(flags.out, run, config);
 await writeStepResult(path, {
   experiment: EXPERIMENT,
-  run: `convnet-${config.maxSteps}steps-seed${flags.seed}${quick ? "-quick" : ""}`,
+  run,
   seconds: (performance.now() - started) / 1000,
   config,
   setup,
@@ -125,3 +131,4 @@ console.log(
       figures.join(", ")
     }`,
 );
+await printReportPage(flags.out);

@@ -4,7 +4,7 @@
  */
 import { type BackendChoice, type BackendInfo, describeBackend, initBackend } from "../../lib/tf.ts";
 import { type DatasetChoice, type ImageDataset, loadImageDataset } from "../../lib/data/image_dataset.ts";
-import { environment, makeResult, type RunResult, writeResult } from "../../lib/report/results.ts";
+import { configHash, environment, makeResult, type RunResult, writeResult } from "../../lib/report/results.ts";
 import { firstExamples, type ImageFeatures, uvaPreprocess } from "./inputs.ts";
 import type { HistoryRow } from "../../lib/train/loop.ts";
 
@@ -78,6 +78,14 @@ export function stepFinal(
     trainLoss: last?.trainLoss ?? NaN,
     ...extra,
   };
+}
+
+/**
+ * `<out>/<run>-<hash>.json`: the run's name and a hash of its whole config, so a second
+ * configuration (another learning rate, say) gets its own file instead of replacing the first.
+ */
+export function stepResultPath(outDir: string, run: string, config: unknown): string {
+  return `${outDir}/${run}-${configHash(config)}.json`;
 }
 
 export async function writeStepResult<C, F>(

@@ -1,7 +1,8 @@
 /** Flags the uva-* scripts share, on lib/cli/args.ts. */
-import { flag, positive } from "../../lib/cli/args.ts";
+import { flag } from "../../lib/cli/args.ts";
+import { above, between } from "../../lib/cli/checks.ts";
 import { DATASET_CHOICES } from "../../lib/data/image_dataset.ts";
-import { CIFAR10_DEFAULT_DIR } from "../../lib/data/cifar10.ts";
+import { CIFAR10_DEFAULT_DIR, CIFAR10_TRAIN_FILES } from "../../lib/data/cifar10.ts";
 
 /** --dataset and --cifar-dir. */
 export function datasetFlags() {
@@ -12,8 +13,27 @@ export function datasetFlags() {
       choices: DATASET_CHOICES,
       help: "auto = CIFAR-10 if present, else Fashion-MNIST, else MNIST",
     }),
-    "cifar-dir": flag({ type: "string", default: CIFAR10_DEFAULT_DIR, help: "where the CIFAR-10 binary batches are" }),
+    "cifar-dir": flag({
+      type: "string",
+      default: CIFAR10_DEFAULT_DIR,
+      help: "where the CIFAR-10 binary batches are",
+      // The default may be absent (auto falls back); a folder named on purpose must hold CIFAR-10.
+      check: (v) =>
+        v === CIFAR10_DEFAULT_DIR || (isFolder(v) && isFolder(`${v}/${CIFAR10_TRAIN_FILES[0]}`, "file")) ||
+        `no CIFAR-10 batches (${
+          CIFAR10_TRAIN_FILES[0]
+        }, …) in '${v}' (deno task fetch-cifar10 puts them in ${CIFAR10_DEFAULT_DIR})`,
+    }),
   };
+}
+
+function isFolder(path: string, kind: "folder" | "file" = "folder"): boolean {
+  try {
+    const stat = Deno.statSync(path);
+    return kind === "folder" ? stat.isDirectory : stat.isFile;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -32,22 +52,32 @@ export function hiddenUnitsFlag(defaultUnits = "100") {
     default: defaultUnits,
     help: "hidden layer widths, comma-separated ('' or none = no hidden layer)",
     check: (v) =>
-      parseHiddenUnits(v).every((w) => Number.isInteger(w) && w > 0) ||
-      `expected widths like 100 or 512,256, got '${v}'`,
+      parseHiddenUnits(v).every((w) => Number.isInteger(w) && w > 0 && w <= 65536) ||
+      `expected widths 1–65536 like 100 or 512,256, got '${v}'`,
   });
 }
 
 /** The handout's step-counted training flags with its defaults (train_mlp_numpy.py). */
 export function stepFlags(defaults: { lr: number; maxSteps: number; batchSize: number; evalFreq: number }) {
   return {
-    lr: flag({ type: "number", default: defaults.lr, help: "learning rate", check: positive }),
-    "max-steps": flag({ type: "int", default: defaults.maxSteps, help: "optimisation steps", check: positive }),
-    "batch-size": flag({ type: "int", default: defaults.batchSize, help: "minibatch size", check: positive }),
+    lr: flag({ type: "number", default: defaults.lr, help: "learning rate, in (0, 10]", check: above(0, 10) }),
+    "max-steps": flag({
+      type: "int",
+      default: defaults.maxSteps,
+      help: "optimisation steps, 1–10000000",
+      check: between(1, 1e7),
+    }),
+    "batch-size": flag({
+      type: "int",
+      default: defaults.batchSize,
+      help: "minibatch size (at most the training images)",
+      check: between(1, 50000),
+    }),
     "eval-freq": flag({
       type: "int",
       default: defaults.evalFreq,
       help: "evaluate on the test set every this many steps",
-      check: positive,
+      check: between(1, 1e7),
     }),
   };
 }

@@ -5,18 +5,37 @@
  * Exits with status 1 if any check fails.
  */
 import { type BackendChoice, describeBackend, initBackend } from "../../lib/tf.ts";
-import { cli, commonFlags, flag, type FlagSpecs, positive } from "../../lib/cli/args.ts";
+import { cli, commonFlags, flag, type FlagSpecs } from "../../lib/cli/args.ts";
+import { above, between } from "../../lib/cli/checks.ts";
 import { environment, makeResult, writeResult } from "../../lib/report/results.ts";
 import { FLOAT32_TOLERANCE, FLOAT64_TOLERANCE, runLayerNormChecks } from "./layernorm_check.ts";
 import { writeFigures } from "./figures.ts";
+import { printReportPage } from "../../lib/report/page.ts";
 
 const EXPERIMENT = "uva-layernorm";
+// No --quick: the checks take a second at the handout's size (use --rows/--features to change it).
+const { quick: _quick, ...common } = commonFlags(EXPERIMENT);
 const SPECS = {
-  ...commonFlags(EXPERIMENT),
-  rows: flag({ type: "int", default: 8, help: "batch size S of the test input (the handout's)", check: positive }),
-  features: flag({ type: "int", default: 128, help: "features M of the test input (the handout's)", check: positive }),
-  eps: flag({ type: "number", default: 1e-5, help: "LayerNorm ε", check: positive }),
-  h: flag({ type: "number", default: 1e-6, help: "finite-difference step of the float64 check", check: positive }),
+  ...common,
+  rows: flag({
+    type: "int",
+    default: 8,
+    help: "batch size S of the test input (the handout's)",
+    check: between(1, 4096),
+  }),
+  features: flag({
+    type: "int",
+    default: 128,
+    help: "features M of the test input (the handout's)",
+    check: between(2, 4096),
+  }),
+  eps: flag({ type: "number", default: 1e-5, help: "LayerNorm ε, in (0, 1]", check: above(0, 1) }),
+  h: flag({
+    type: "number",
+    default: 1e-6,
+    help: "finite-difference step of the float64 check, in (0, 0.1]",
+    check: above(0, 0.1),
+  }),
 } satisfies FlagSpecs;
 
 const flags = cli(
@@ -64,7 +83,7 @@ await writeResult(
     experiment: EXPERIMENT,
     run: `layernorm-${flags.rows}x${flags.features}-seed${flags.seed}`,
     seconds: (performance.now() - started) / 1000,
-    config: { ...config, quick: flags.quick },
+    config,
     environment: environment(backend),
     history: [],
     final,
@@ -81,4 +100,5 @@ const figures = await writeFigures(flags.out);
 console.log(
   `\n${final.allPassed ? "all checks passed" : "SOME CHECKS FAILED"}; wrote ${path} and ${figures.join(", ")}`,
 );
+await printReportPage(flags.out);
 if (!final.allPassed) Deno.exit(1);

@@ -10,13 +10,14 @@
 import { cli, commonFlags, flag, type FlagSpecs } from "../../lib/cli/args.ts";
 import { environment, makeResult, writeResult } from "../../lib/report/results.ts";
 import { datasetFlags, hiddenUnitsFlag, parseHiddenUnits, stepFlags } from "./flags.ts";
-import { datasetConfig, setUpExperiment, stepFinal, writeStepResult } from "./experiment.ts";
+import { datasetConfig, setUpExperiment, stepFinal, stepResultPath, writeStepResult } from "./experiment.ts";
 import { type Activation, ACTIVATIONS, type Norm, NORMS } from "./mlp_model.ts";
 import { type OptimizerName, OPTIMIZERS } from "./optimizers.ts";
 import { type MlpRunConfig, trainMlp } from "./mlp_run.ts";
 import { runSweep, SWEEP_VARIANTS } from "./sweep.ts";
 import { formatRow } from "../../lib/train/loop.ts";
 import { writeFigures } from "./figures.ts";
+import { printReportPage } from "../../lib/report/page.ts";
 
 const EXPERIMENT = "uva-mlp";
 const SPECS = {
@@ -36,7 +37,7 @@ const SPECS = {
     type: "number",
     default: 0,
     help: "L2 weight decay λ (added to the gradient as λ·p)",
-    check: (v) => v >= 0 || "must be ≥ 0",
+    check: (v) => (v >= 0 && v <= 1000) || "must be in [0, 1000]",
   }),
   dropout: flag({
     type: "number",
@@ -121,13 +122,14 @@ if (flags.sweep) {
   if (run.stopped) console.error(`stopped early: ${run.stopped}`);
   const { parameters, stopped, tensorsBefore, tensorsAfter } = run;
   const final = stepFinal(setup, run.history, { parameters, stopped, tensorsBefore, tensorsAfter });
-  await writeStepResult(`${flags.out}/result.json`, {
+  const layers = cfg.hidden.join("x") || "linear";
+  const name = `mlp-${layers}-${cfg.activation}-${cfg.optimizer}-${cfg.norm}-seed${flags.seed}${quick ? "-quick" : ""}`;
+  const config = { ...datasetConfig(setup), ...cfg, quick };
+  await writeStepResult(stepResultPath(flags.out, name, config), {
     experiment: EXPERIMENT,
-    run: `mlp-${cfg.hidden.join("x") || "linear"}-${cfg.activation}-${cfg.optimizer}-${cfg.norm}-seed${flags.seed}${
-      quick ? "-quick" : ""
-    }`,
+    run: name,
     seconds: (performance.now() - started) / 1000,
-    config: { ...datasetConfig(setup), ...cfg, quick },
+    config,
     setup,
     history: run.history,
     final,
@@ -138,3 +140,4 @@ if (flags.sweep) {
 }
 const figures = await writeFigures(flags.out);
 console.log(`wrote results and ${figures.join(", ")} in ${flags.out}`);
+await printReportPage(flags.out);

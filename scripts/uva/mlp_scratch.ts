@@ -11,11 +11,12 @@ import { Rng } from "../../lib/random/rng.ts";
 import { SCRATCH_INITS, type ScratchInit, scratchMLP } from "../../lib/scratch/mlp.ts";
 import { ScratchSGD } from "../../lib/scratch/sgd.ts";
 import { datasetFlags, hiddenUnitsFlag, parseHiddenUnits, stepFlags } from "./flags.ts";
-import { datasetConfig, setUpExperiment, stepFinal, writeStepResult } from "./experiment.ts";
+import { datasetConfig, setUpExperiment, stepFinal, stepResultPath, writeStepResult } from "./experiment.ts";
 import { featureCount } from "./inputs.ts";
 import { trainScratchMLP } from "./scratch_training.ts";
 import { formatRow } from "../../lib/train/loop.ts";
 import { writeFigures } from "./figures.ts";
+import { printReportPage } from "../../lib/report/page.ts";
 
 const EXPERIMENT = "uva-mlp-scratch";
 const SPECS = {
@@ -82,10 +83,11 @@ const tensorsAfter = tf.memory().numTensors;
 if (stopped) console.error(`stopped early: ${stopped}`);
 
 const final = stepFinal(setup, history, { parameters: model.parameterCount(), stopped, tensorsBefore, tensorsAfter });
-const path = `${flags.out}/result.json`;
+const run = `mlp-scratch-${hidden.join("x") || "linear"}-seed${flags.seed}${quick ? "-quick" : ""}`;
+const path = stepResultPath(flags.out, run, config);
 await writeStepResult(path, {
   experiment: EXPERIMENT,
-  run: `mlp-scratch-${hidden.join("x") || "linear"}-seed${flags.seed}${quick ? "-quick" : ""}`,
+  run,
   seconds: (performance.now() - started) / 1000,
   config,
   setup,
@@ -102,3 +104,4 @@ const figures = await writeFigures(flags.out);
 const last = history[history.length - 1];
 console.log(`final step ${last.step}: ${formatRow(last)}`);
 console.log(`wrote ${path} and ${figures.join(", ")}`);
+await printReportPage(flags.out);

@@ -1,0 +1,216 @@
+/**
+ * Conv2D and its two gradients for tfjs-backend-wasm as im2col + one packed matrix product each
+ * (lib/wasm/im2col.wat, lib/wasm/gemm_packed.wat), in place on the tfjs heap. With the patch matrix
+ * P[(n,oy,ox), (ky,kx,c)] of the input and the filter W [kh,kw,ci,co] read as a [kh·kw·ci, co] matrix:
+ *
+ *   y = P·W,    ∂L/∂W = Pᵀ·dy,    ∂L/∂x = col2im(dy·Wᵀ)
+ *
+ * (col2im, im2col's adjoint, adds each patch entry back onto its pixel). The transposes are strides
+ * of the product, so no operand is copied besides P. This covers square kernels with one stride and
+ * the same padding on every side — every convolution the experiments train — in NHWC, float32,
+ * without dilation; anything else keeps the kernel it wraps.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { packedKernels } from "./wasm_batch_matmul.ts";
+import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
+
+type TensorInfo = tf.TensorInfo;
+
+interface WasmBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): tf.backend_util.TypedArray;
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
+}
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: "NHWC" | "NCHW" | "channelsLast";
+  dilations?: number | [number, number];
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+/** The one geometry the packed path handles, or null. */
+interface Geometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  k: number;
+  s: number;
+  p: number;
+  oh: number;
+  ow: number;
+  co: number;
+}
+
+function geometry(xShape: number[], filterShape: number[], attrs: ConvAttrs): Geometry | null {
+  if (attrs.dataFormat === "NCHW") return null;
+  const d = attrs.dilations ?? 1;
+  if ((typeof d === "number" ? d : Math.max(...d)) !== 1) return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const { top, bottom, left, right } = info.padInfo;
+  const square = info.filterHeight === info.filterWidth && info.strideHeight === info.strideWidth;
+  if (!square || top !== bottom || top !== left || top !== right) return null;
+  return {
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    c: info.inChannels,
+    k: info.filterHeight,
+    s: info.strideHeight,
+    p: top,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    co: info.outChannels,
+  };
+}
+
+/** Scratch floats on the tfjs heap for the duration of one kernel. */
+class Scratch {
+  readonly #held: TensorInfo[] = [];
+  constructor(readonly backend: WasmBackend) {}
+  floats(n: number): TensorInfo {
+    const t = this.backend.makeOutput([n], "float32");
+    this.#held.push(t);
+    return t;
+  }
+  release(): void {
+    for (const t of this.#held) this.backend.disposeData(t.dataId);
+  }
+}
+
+const at = (backend: WasmBackend, t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+
+/** P [n·oh·ow, k·k·c] of x (4 floats of slack after it, for im2col's whole-vector copies). */
+function patches(backend: WasmBackend, scratch: Scratch, x: TensorInfo, g: Geometry): TensorInfo {
+  const { im2col } = packedKernels()!;
+  const rows = g.n * g.oh * g.ow, cols = g.k * g.k * g.c;
+  const P = scratch.floats(rows * cols + 4);
+  im2col.im2col(at(backend, x), at(backend, P), g.n, g.h, g.w, g.c, g.k, g.s, g.p, g.oh, g.ow, 0);
+  return P;
+}
+
+/**
+ * XNNPACK's forward convolution reads its input in place; im2col copies it k² times. With few
+ * output channels (little arithmetic per copied float) or one input channel (im2col's slow,
+ * pixel-at-a-time path) that copy costs more than the packed product saves, so those stay with
+ * XNNPACK. The gradients have no XNNPACK kernel: the packed ones win everywhere but at fewer than
+ * 8 output channels for the filter gradient.
+ */
+const packedForwardPays = (g: Geometry) => g.co >= 32 && g.c >= 2;
+
+const usable = (...ts: TensorInfo[]) => packedKernels() !== null && ts.every((t) => t.dtype === "float32");
+
+function conv2dPacked(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+    const g = usable(x, filter) ? geometry(x.shape, filter.shape, args.attrs as unknown as ConvAttrs) : null;
+    if (!g || !packedForwardPays(g)) return original(args);
+    const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
+    try {
+      const P = patches(backend, scratch, x, g), work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
+      const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
+      const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
+      packedKernels()!.gemm.gemm(
+        at(backend, P),
+        K,
+        1,
+        at(backend, filter),
+        g.co,
+        1,
+        at(backend, y),
+        M,
+        K,
+        g.co,
+        at(backend, work),
+        0,
+      );
+      return y;
+    } finally {
+      scratch.release();
+    }
+  };
+}
+
+function conv2dBackpropFilterPacked(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+    const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
+    const g = usable(x, dy) ? geometry(x.shape, attrs.filterShape, attrs) : null;
+    if (!g || g.co < 8) return original(args);
+    const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
+    try {
+      const P = patches(backend, scratch, x, g), work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
+      const dW = backend.makeOutput(attrs.filterShape, "float32");
+      const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
+      // dW [K, co] = Pᵀ·dy: A(i, m) = P[m, i].
+      packedKernels()!.gemm.gemm(
+        at(backend, P),
+        1,
+        K,
+        at(backend, dy),
+        g.co,
+        1,
+        at(backend, dW),
+        K,
+        M,
+        g.co,
+        at(backend, work),
+        0,
+      );
+      return dW;
+    } finally {
+      scratch.release();
+    }
+  };
+}
+
+function conv2dBackpropInputPacked(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+    const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
+    const g = usable(dy, filter) ? geometry(attrs.inputShape, filter.shape, attrs) : null;
+    if (!g) return original(args);
+    const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
+    try {
+      const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
+      const dP = scratch.floats(M * K + 4), work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
+      const dx = backend.makeOutput(attrs.inputShape, "float32");
+      // dP [M, K] = dy·Wᵀ: B(o, i) = W[i, o].
+      const { gemm, im2col } = packedKernels()!;
+      gemm.gemm(
+        at(backend, dy),
+        g.co,
+        1,
+        at(backend, filter),
+        1,
+        g.co,
+        at(backend, dP),
+        M,
+        g.co,
+        K,
+        at(backend, work),
+        0,
+      );
+      backend.typedArrayFromHeap(dx).fill(0);
+      im2col.im2col(at(backend, dx), at(backend, dP), g.n, g.h, g.w, g.c, g.k, g.s, g.p, g.oh, g.ow, 1);
+      return dx;
+    } finally {
+      scratch.release();
+    }
+  };
+}
+
+export const PACKED_CONV_WRAPPERS: Record<string, (original: tf.KernelFunc) => tf.KernelFunc> = {
+  Conv2D: conv2dPacked,
+  Conv2DBackpropFilter: conv2dBackpropFilterPacked,
+  Conv2DBackpropInput: conv2dBackpropInputPacked,
+};
