@@ -3,6 +3,7 @@
  * lr, trainLoss, …, seconds), rewritten atomically after every epoch, so the file is always whole.
  */
 import { writeFileAtomic } from "../../report/atomic.ts";
+import { type CsvRow, toCsv } from "../../report/csv.ts";
 import type { HistoryRow } from "../loop.ts";
 import type { Callback, FitContext } from "./callback.ts";
 
@@ -23,8 +24,7 @@ const COLUMNS: (keyof HistoryRow)[] = [
 /** The rows as CSV text with the columns any row has. */
 export function historyCsv(rows: readonly HistoryRow[]): string {
   const columns = COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined));
-  const lines = rows.map((r) => columns.map((c) => r[c] ?? "").join(","));
-  return [columns.join(","), ...lines].join("\n") + "\n";
+  return toCsv(rows as unknown as CsvRow[], columns);
 }
 
 /** Writes the history as CSV after every epoch. */
