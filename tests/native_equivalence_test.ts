@@ -15,7 +15,7 @@ import type { SiameseNet } from "../scripts/siamese_grid/siamese.ts";
 import { RoundDataCache } from "../scripts/siamese_grid/data.ts";
 import type { RunConfig } from "../scripts/siamese_grid/config.ts";
 import type { HistoryRow } from "../lib/train/loop.ts";
-import { smallRun } from "./_helpers/small_run.ts";
+import { mlpRun, smallRun } from "./_helpers/small_run.ts";
 import { assertScaledClose } from "./_helpers/numeric.ts";
 
 await initBackend("wasm");
@@ -32,7 +32,7 @@ Deno.test("native run ≡ tfjs run: histories agree (dropout on; one trunk, two 
       { ...base, weightSharing: false, batchSize: 7, alpha: 0.25 },
       { ...base, architecture: 2, round: 1 },
       { ...base, alpha: 0 }, // the comparison head frozen (pair_model.ts, step)
-      { ...base, model: "mlp", k: 0, channels: 0, hidden: 32, aux: false, alpha: 1, batchSize: 7 },
+      mlpRun(base, { hidden: 32, batchSize: 7 }),
     ] satisfies RunConfig[]
   ) {
     const data = await cache.get(cfg);
@@ -90,7 +90,7 @@ Deno.test("native: the fused batch-1 step (dense weights updated in backward) = 
       base,
       { ...base, weightSharing: false },
       { ...base, alpha: 0 }, // skips the head's backward pass and Adam; the plain path runs both
-      { ...base, model: "mlp", k: 0, channels: 0, hidden: 32, aux: false, alpha: 1 },
+      mlpRun(base, { hidden: 32 }),
     ] satisfies RunConfig[]
   ) {
     const data = await cache.get(cfg);

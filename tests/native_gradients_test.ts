@@ -15,9 +15,9 @@ import { makePairs, normalizePairs } from "../scripts/siamese_grid/pairs.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
 import { PairTensors } from "../scripts/siamese_grid/pair_tensors.ts";
 import { Rng } from "../lib/random/rng.ts";
-import type { RunConfig } from "../scripts/siamese_grid/config.ts";
+import type { RunConfig, SiameseRunConfig } from "../scripts/siamese_grid/config.ts";
 import { assertScaledClose } from "./_helpers/numeric.ts";
-import { smallRun } from "./_helpers/small_run.ts";
+import { mlpRun, smallRun } from "./_helpers/small_run.ts";
 
 await initBackend("cpu");
 const mnist = await loadMnist();
@@ -38,15 +38,15 @@ const base = smallRun({
 });
 const cases: RunConfig[] = [
   ...[1, 2, 3, 4, 5].flatMap((architecture) => [
-    { ...base, architecture: architecture as RunConfig["architecture"] },
-    { ...base, architecture: architecture as RunConfig["architecture"], weightSharing: false },
+    { ...base, architecture: architecture as SiameseRunConfig["architecture"] },
+    { ...base, architecture: architecture as SiameseRunConfig["architecture"], weightSharing: false },
   ]),
   { ...base, k: 5 },
   // 8 channels: a single-channel first layer's products along the channels (4: along the pixels)
   { ...base, channels: 8 },
   { ...base, architecture: 2, channels: 8, weightSharing: false },
-  { ...base, aux: false, alpha: 1 },
-  { ...base, model: "mlp", k: 0, channels: 0, hidden: 24, aux: false, alpha: 1 },
+  { ...base, aux: false, alpha: null },
+  mlpRun(base, { hidden: 24 }),
 ];
 const rows = Int32Array.from([3, 17, 9]);
 const label = (c: RunConfig) => `${c.model} arch ${c.architecture} k${c.k} ws=${c.weightSharing} aux=${c.aux}`;

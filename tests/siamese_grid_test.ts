@@ -1,7 +1,7 @@
 /** Grid enumeration, sharding and merge; resume after a kill; run ids. */
 import assert from "node:assert/strict";
 import { cartesian, parseShard, shardOf, stableHash } from "../scripts/siamese_grid/grid.ts";
-import { gridRuns, runId, SEED_GRID } from "../scripts/siamese_grid/config.ts";
+import { configKey, gridRuns, runId, SEED_GRID, shapeKey, studyRuns } from "../scripts/siamese_grid/config.ts";
 import { summarize } from "../scripts/siamese_grid/summary.ts";
 import type { SiameseResult } from "../scripts/siamese_grid/summary.ts";
 
@@ -22,6 +22,27 @@ Deno.test("the seed grid has 240 configurations × 5 rounds with unique ids", ()
   assert.equal(runs.length, 240 * 5);
   assert.equal(new Set(runs.map(runId)).size, runs.length);
   assert.deepEqual(runs.slice(0, 240).map((r) => r.round), Array(240).fill(0), "round-major order");
+});
+
+Deno.test("settings a run does not use are null: α without aux, the MLP's convolution and sharing; keys unchanged", () => {
+  const shape = { architecture: 5 as const, k: 3, channels: 16, hidden: 128, alpha: 0.5 };
+  const [ws, wsNoAux, , , mlp] = studyRuns(shape, 1, 512, common);
+  assert.equal(ws.alpha, 0.5);
+  assert.equal(wsNoAux.alpha, null);
+  assert.deepEqual(
+    [mlp.architecture, mlp.k, mlp.channels, mlp.weightSharing, mlp.aux, mlp.alpha],
+    [null, null, null, null, false, null],
+  );
+  // shapeKey seeds the initial weights and the data order: these strings fix every result's numbers
+  assert.deepEqual([ws, wsNoAux, mlp].map(shapeKey), ["a5-k3-c16-n128-ws", "a5-k3-c16-n128-ws", "mlp-n512"]);
+  assert.deepEqual([ws, wsNoAux, mlp].map(configKey), [
+    "a5-k3-c16-n128-ws-aux0.5",
+    "a5-k3-c16-n128-ws-noaux",
+    "mlp-n512",
+  ]);
+  const noAux = gridRuns({ ...SEED_GRID, aux: [false], rounds: 1 }, common);
+  assert.ok(noAux.every((r) => r.alpha === null), "no aux: one run per shape, with no α");
+  assert.equal(noAux.length, 2 * 6 * 4, "α no longer multiplies the no-aux runs");
 });
 
 Deno.test("cartesian varies the first axis slowest", () => {

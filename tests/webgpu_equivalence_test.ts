@@ -15,7 +15,7 @@ import type { RunOutcome } from "../scripts/siamese_grid/run.ts";
 import { RoundDataCache } from "../scripts/siamese_grid/data.ts";
 import type { RunConfig } from "../scripts/siamese_grid/config.ts";
 import type { HistoryRow } from "../lib/train/loop.ts";
-import { smallRun } from "./_helpers/small_run.ts";
+import { mlpRun, smallRun } from "./_helpers/small_run.ts";
 
 await initBackend("wasm");
 const cache = new RoundDataCache();
@@ -43,13 +43,13 @@ const sameBatch: RunConfig[] = [
   { ...base, alpha: 0 }, // the comparison head's gradient is exactly zero
   { ...base, architecture: 1, round: 1 },
   { ...base, architecture: 2 },
-  { ...base, architecture: 3, aux: false, alpha: 1 },
+  { ...base, architecture: 3, aux: false, alpha: null },
   { ...base, architecture: 4, weightSharing: false },
   { ...base, k: 5, channels: 3 },
 ];
 const batch7: RunConfig[] = [
   { ...base, weightSharing: false, batchSize: 7, alpha: 0.25 },
-  { ...base, model: "mlp", k: 0, channels: 0, hidden: 32, aux: false, alpha: 1, batchSize: 7 },
+  mlpRun(base, { hidden: 32, batchSize: 7 }),
 ];
 const jobs = await Promise.all([...sameBatch, ...batch7].map((c, i) => job(c, `together-${i}`)));
 const together = await webgpu(jobs);

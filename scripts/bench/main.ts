@@ -14,7 +14,7 @@ import { cli, commonFlags, flag } from "../../lib/cli/args.ts";
 import { matMulGflops, nativeStepMs, singleStepMs } from "./step_time.ts";
 import { benchExperiments, type ExperimentTiming, pytorchReference, withExperiments } from "./experiments.ts";
 import { gridRuns, SEED_GRID, shapeKey } from "../siamese_grid/config.ts";
-import type { RunConfig } from "../siamese_grid/config.ts";
+import type { SiameseRunConfig } from "../siamese_grid/config.ts";
 import { writeJsonAtomic } from "../../lib/report/atomic.ts";
 import { environment } from "../../lib/report/results.ts";
 import { Progress } from "../../lib/report/progress.ts";
@@ -40,7 +40,7 @@ const flags = cli(
   "Time training steps per backend and project the full siamese grid's duration.",
 );
 const quick = flags.quick;
-const base: RunConfig = {
+const base: SiameseRunConfig = {
   model: "siamese",
   architecture: 5,
   k: 3,

@@ -10,7 +10,7 @@
  */
 import { initBackend } from "../../lib/tf.ts";
 import { hasRealGpu } from "../../lib/webgpu/device.ts";
-import { gridRuns, type RunConfig, runId, SEED_GRID } from "../siamese_grid/config.ts";
+import { gridRuns, runId, SEED_GRID, type SiameseRunConfig } from "../siamese_grid/config.ts";
 import { trunkOutputSide } from "../siamese_grid/siamese.ts";
 import { RoundDataCache } from "../siamese_grid/data.ts";
 import { loadResults } from "../siamese_grid/summary.ts";
@@ -23,7 +23,7 @@ const GRID_STEPS = 20 * 1000;
 const ASSUMED = { bandwidthBytesPerSecond: 4.8e12, efficiency: [0.3, 0.6], secondsPerDispatch: 8e-6 };
 
 export async function benchLockstep(
-  base: RunConfig,
+  base: SiameseRunConfig,
   opts: { quick: boolean; epochs?: number },
 ): Promise<Record<string, unknown>> {
   await initBackend("wasm"); // tfjs draws the initial weights only
@@ -91,7 +91,7 @@ export async function benchLockstep(
 }
 
 /** The full grid's GPU seconds from bytes and dispatches per step (assumptions in ASSUMED). */
-function projectGrid(grid: RunConfig[], s: LockstepStats) {
+function projectGrid(grid: SiameseRunConfig[], s: LockstepStats) {
   const gridParameters = grid.reduce((n, r) => n + siameseParameters(r), 0);
   const bytesPerStep = gridParameters * BYTES_PER_PARAMETER_STEP;
   const fixed = s.dispatchesPerStep * ASSUMED.secondsPerDispatch;
@@ -114,7 +114,7 @@ function projectGrid(grid: RunConfig[], s: LockstepStats) {
 }
 
 /** Parameters of a seed-000 siamese model with one trunk (siamese.ts): conv k×k 1→c, c→2c, FC side²·2c→n→10, combiner 20→256→256→1. */
-function siameseParameters(r: RunConfig): number {
+function siameseParameters(r: SiameseRunConfig): number {
   const { k, channels: c, hidden: n } = r, side = trunkOutputSide(r.architecture, k);
   const trunk = k * k * c + c + k * k * c * 2 * c + 2 * c + side * side * 2 * c * n + n + n * 10 + 10;
   return (r.weightSharing ? 1 : 2) * trunk + 20 * 256 + 256 + 256 * 256 + 256 + 256 + 1;
@@ -129,7 +129,9 @@ async function gridAccuracy(dir: string) {
   const index = JSON.parse(await Deno.readTextFile(`${dir}/grid-index.json`)) as { runIds: string[] };
   const results = await loadResults(dir, index.runIds);
   const byAlpha = new Map<number, number[]>();
-  for (const r of results) byAlpha.set(r.config.alpha, [...(byAlpha.get(r.config.alpha) ?? []), r.final.testAccuracy]);
+  for (const { config: { alpha }, final } of results) {
+    if (alpha !== null) byAlpha.set(alpha, [...(byAlpha.get(alpha) ?? []), final.testAccuracy]); // no aux: no α
+  }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return {
     engine: [...new Set(results.map((r) => r.final.engine))].join(","),

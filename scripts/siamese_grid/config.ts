@@ -5,17 +5,9 @@
 import type { Architecture } from "./siamese.ts";
 import { type Axes, cartesian, stableHash } from "./grid.ts";
 
-export interface RunConfig {
-  /** "siamese" or the "mlp" baseline. */
-  model: "siamese" | "mlp";
-  architecture: Architecture;
-  k: number;
-  channels: number;
+/** Settings of a run whatever its model. */
+interface RunBase {
   hidden: number;
-  weightSharing: boolean;
-  aux: boolean;
-  /** Weight of the BCE term; the digit CE terms get (1−α)/2 each. 1 when aux is off. */
-  alpha: number;
   round: number;
   epochs: number;
   batchSize: number;
@@ -29,9 +21,36 @@ export interface RunConfig {
   seed: number;
 }
 
+export interface SiameseRunConfig extends RunBase {
+  model: "siamese";
+  architecture: Architecture;
+  k: number;
+  channels: number;
+  weightSharing: boolean;
+  aux: boolean;
+  /** Weight of the BCE term; the digit CE terms get (1−α)/2 each. null when aux is off (the loss is plain BCE). */
+  alpha: number | null;
+}
+
+/** The MLP baseline: no convolutions, no twin, no digit heads, so those settings are null rather than made up. */
+export interface MlpRunConfig extends RunBase {
+  model: "mlp";
+  architecture: null;
+  k: null;
+  channels: null;
+  weightSharing: null;
+  aux: false;
+  alpha: null;
+}
+
+export type RunConfig = SiameseRunConfig | MlpRunConfig;
+
+/** A configuration without its round (the union kept, so `model` still tells which fields are null). */
+export type Configuration = Omit<SiameseRunConfig, "round"> | Omit<MlpRunConfig, "round">;
+
 /** Settings shared by every run of an invocation. */
 export type Common = Pick<
-  RunConfig,
+  RunBase,
   "epochs" | "batchSize" | "lr" | "gamma" | "dropout" | "trainSize" | "testSize" | "normalize" | "seed"
 >;
 
@@ -61,11 +80,13 @@ export const SEED_GRID: GridAxes = {
 };
 
 /** Round-major: an interrupted grid has finished whole rounds of every configuration first. */
-export function gridRuns(axes: GridAxes, common: Common): RunConfig[] {
-  type Point = Pick<
-    RunConfig,
-    "round" | "architecture" | "k" | "channels" | "hidden" | "weightSharing" | "aux" | "alpha"
-  >;
+export function gridRuns(axes: GridAxes, common: Common): SiameseRunConfig[] {
+  type Point =
+    & Pick<
+      SiameseRunConfig,
+      "round" | "architecture" | "k" | "channels" | "hidden" | "weightSharing" | "aux"
+    >
+    & { alpha: number };
   const points = cartesian<Point>({
     round: Array.from({ length: axes.rounds }, (_, r) => r),
     architecture: axes.architecture,
@@ -76,7 +97,12 @@ export function gridRuns(axes: GridAxes, common: Common): RunConfig[] {
     aux: axes.aux,
     alpha: axes.alpha,
   } as Axes<Point>);
-  const runs = points.map((p) => ({ model: "siamese" as const, ...common, ...p, alpha: p.aux ? p.alpha : 1 }));
+  const runs = points.map((p): SiameseRunConfig => ({
+    model: "siamese",
+    ...common,
+    ...p,
+    alpha: p.aux ? p.alpha : null,
+  }));
   return dedupe(runs);
 }
 
@@ -91,32 +117,40 @@ export function studyRuns(
   for (let round = 0; round < rounds; round++) {
     for (const weightSharing of [true, false]) {
       for (const aux of [true, false]) {
-        runs.push({ model: "siamese", ...common, ...shape, weightSharing, aux, alpha: aux ? shape.alpha : 1, round });
+        runs.push({
+          model: "siamese",
+          ...common,
+          ...shape,
+          weightSharing,
+          aux,
+          alpha: aux ? shape.alpha : null,
+          round,
+        });
       }
     }
     runs.push({
       model: "mlp",
       ...common,
-      architecture: shape.architecture,
-      k: 0,
-      channels: 0,
+      architecture: null,
+      k: null,
+      channels: null,
       hidden: mlpHidden,
-      weightSharing: false,
+      weightSharing: null,
       aux: false,
-      alpha: 1,
+      alpha: null,
       round,
     });
   }
   return runs;
 }
 
-function dedupe(runs: RunConfig[]): RunConfig[] {
+function dedupe<C extends RunConfig>(runs: C[]): C[] {
   const seen = new Set<string>();
   return runs.filter((r) => !seen.has(runId(r)) && !!seen.add(runId(r)));
 }
 
 /** The variant's name in the study: "sharing+aux", "no sharing", "MLP baseline", … */
-export function variantLabel(c: RunConfig): string {
+export function variantLabel(c: Configuration): string {
   if (c.model === "mlp") return "MLP baseline";
   return `${c.weightSharing ? "sharing" : "no sharing"}${c.aux ? " + aux" : ""}`;
 }

@@ -3,7 +3,7 @@ import { heatmap, learningCurves, lineChart, pointsWithErrorBars } from "../../l
 import { readJsonIfExists, writeFileAtomic } from "../../lib/report/atomic.ts";
 import { mean, std } from "./grid.ts";
 import { type ConfigSummary, loadResults, type RunIndex, type SiameseResult, summarize } from "./summary.ts";
-import { type RunConfig, variantLabel } from "./config.ts";
+import { type Configuration, variantLabel } from "./config.ts";
 import { writeRunTables, writeSummaryTable } from "../../lib/report/tables.ts";
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -12,7 +12,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export const SUMMARY_SCHEMA = "tsdl-siamese-summary/1";
 
 /** A configuration in words, for legends and tables: "k 3, 16 channels, 128 hidden, sharing + aux α 0.5". */
-export function configLabel(c: Omit<RunConfig, "round">): string {
+export function configLabel(c: Configuration): string {
   if (c.model === "mlp") return `MLP baseline, ${c.hidden} hidden`;
   const loss = c.aux ? `aux α ${c.alpha}` : "no aux";
   return `k ${c.k}, ${c.channels} channels, ${c.hidden} hidden, ${c.weightSharing ? "sharing" : "no sharing"}, ${loss}`;
@@ -31,13 +31,17 @@ function roundsText(rounds: number): string {
 
 /** Final test accuracy over channels × hidden units, one panel per (k, α). */
 export function gridHeatmap(summary: ConfigSummary[]): string {
-  const rows = summary.filter((s) => s.config.model === "siamese").map((s) => ({
-    x: s.config.channels,
-    y: s.config.hidden,
-    value: s.testAccuracy.mean,
-    fx: `α=${s.config.alpha}`,
-    fy: `k=${s.config.k}`,
-  }));
+  const rows = summary.flatMap(({ config: c, testAccuracy }) =>
+    c.model === "siamese"
+      ? [{
+        x: c.channels,
+        y: c.hidden,
+        value: testAccuracy.mean,
+        fx: c.aux ? `α=${c.alpha}` : "no aux",
+        fy: `k=${c.k}`,
+      }]
+      : []
+  );
   return heatmap(rows, {
     title: `Final test accuracy${(summary[0]?.rounds ?? 1) > 1 ? " (mean over rounds)" : ""}`,
     subtitle: `siamese CNN, architecture 5, ${summary[0]?.rounds ?? 0} round${
@@ -90,7 +94,7 @@ export function bestCurves(results: SiameseResult[], summary: ConfigSummary[], t
 
 export function studyChart(summary: ConfigSummary[]): string {
   const rows = summary.map((s) => ({
-    label: variantLabel({ ...s.config, round: 0 }),
+    label: variantLabel(s.config),
     mean: s.testAccuracy.mean,
     std: s.testAccuracy.std,
     n: s.rounds,
@@ -106,10 +110,11 @@ export function studyChart(summary: ConfigSummary[]): string {
 /** Mean final test accuracy against α, one line per kernel size, averaged over channels and hidden units. */
 export function alphaEffect(summary: ConfigSummary[]): string {
   const byKAlpha = new Map<string, { k: number; alpha: number; accs: number[] }>();
-  for (const s of summary.filter((s) => s.config.model === "siamese" && s.config.aux)) {
-    const key = `${s.config.k}/${s.config.alpha}`;
-    const entry = byKAlpha.get(key) ?? { k: s.config.k, alpha: s.config.alpha, accs: [] };
-    entry.accs.push(...s.testAccuracy.values);
+  for (const { config: c, testAccuracy } of summary) {
+    if (c.model !== "siamese" || c.alpha === null) continue;
+    const key = `${c.k}/${c.alpha}`;
+    const entry = byKAlpha.get(key) ?? { k: c.k, alpha: c.alpha, accs: [] };
+    entry.accs.push(...testAccuracy.values);
     byKAlpha.set(key, entry);
   }
   const rows = [...byKAlpha.values()].map(({ k, alpha, accs }) => {
@@ -176,7 +181,7 @@ export async function writeFigures(outDir: string): Promise<string[]> {
       if (summary.some((s) => s.config.model === "siamese")) {
         await save("grid-accuracy-heatmap.svg", gridHeatmap(summary));
       }
-      if (new Set(summary.map((s) => s.config.alpha)).size > 1) {
+      if (new Set(summary.map((s) => s.config.alpha).filter((a) => a !== null)).size > 1) {
         await save("grid-alpha-effect.svg", alphaEffect(summary));
       } else await Deno.remove(`${outDir}/grid-alpha-effect.svg`).catch(() => {}); // out of date now
       await save("grid-best-curves.svg", bestCurves(results, summary));

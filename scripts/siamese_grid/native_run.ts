@@ -25,8 +25,8 @@ export interface NativeRows {
 
 /** The seed-000 loss weights of a run (as pairLoss: no digit heads or no aux → plain BCE). */
 export function lossWeights(cfg: RunConfig): LossWeights {
-  const aux = cfg.aux && cfg.model === "siamese";
-  return { alpha: aux ? cfg.alpha : 1, ce: aux ? (1 - cfg.alpha) / 2 : 0 };
+  const alpha = cfg.model === "siamese" && cfg.aux ? cfg.alpha : null;
+  return alpha === null ? { alpha: 1, ce: 0 } : { alpha, ce: (1 - alpha) / 2 };
 }
 
 /** A training step on the engine's kernels: forward, the loss's gradient, backward and Adam. */

@@ -15,11 +15,11 @@ import type { PairBatch } from "./pair_tensors.ts";
 export function pairLoss(
   out: { digits1: tf.Tensor | null; digits2: tf.Tensor | null; logit: tf.Tensor },
   batch: PairBatch,
-  aux: { enabled: boolean; alpha: number },
+  aux: { enabled: boolean; alpha: number | null },
 ): BatchStats {
   const bce = bceWithLogits(out.logit, batch.target);
   let loss = bce;
-  if (aux.enabled && out.digits1 && out.digits2) {
+  if (aux.enabled && aux.alpha !== null && out.digits1 && out.digits2) {
     const [c1, c2] = tf.split(batch.classes, 2, 1).map((c) => tf.reshape(c, [-1]));
     const ce = tf.add(crossEntropy(out.digits1, c1), crossEntropy(out.digits2, c2));
     loss = tf.add(tf.mul(bce, aux.alpha), tf.mul(ce, (1 - aux.alpha) / 2)) as tf.Scalar;
@@ -33,7 +33,7 @@ export interface PairRows {
   rows: Int32Array;
 }
 
-export function pairObjective(model: PairModel, aux: { enabled: boolean; alpha: number }): Objective<PairRows> {
+export function pairObjective(model: PairModel, aux: { enabled: boolean; alpha: number | null }): Objective<PairRows> {
   return ({ set, rows }) => {
     const batch = set.batch(rows);
     return pairLoss(model.forward(batch.x), batch, aux);

@@ -6,7 +6,7 @@
 import type { RunResult } from "../../lib/report/results.ts";
 import type { HistoryRow } from "../../lib/train/loop.ts";
 import { mean, stableHash, std } from "./grid.ts";
-import { configKey, type RunConfig } from "./config.ts";
+import { configKey, type Configuration, type RunConfig } from "./config.ts";
 import { readJsonOrQuarantine, writeJsonAtomic } from "../../lib/report/atomic.ts";
 import { RESULT_SCHEMA } from "../../lib/report/results.ts";
 
@@ -28,7 +28,7 @@ export type SiameseResult = RunResult<RunConfig, HistoryRow, RunFinal>;
 
 export interface ConfigSummary {
   key: string;
-  config: Omit<RunConfig, "round">;
+  config: Configuration;
   rounds: number;
   /** The runs (one per round) this row summarises. */
   runIds: string[];
@@ -138,7 +138,7 @@ export function resultProblem(value: unknown, id: string): string | null {
   if (typeof r !== "object" || r === null) return "not a JSON object";
   if (r.schema !== RESULT_SCHEMA) return `schema is not ${RESULT_SCHEMA}`;
   if (r.run !== id) return `it names run ${JSON.stringify(r.run)}`;
-  if (typeof r.config !== "object" || r.config === null || typeof r.config.k !== "number") return "no config";
+  if (typeof r.config !== "object" || r.config === null || typeof r.config.hidden !== "number") return "no config";
   if (!Array.isArray(r.history)) return "no history";
   const f = r.final;
   if (typeof f !== "object" || f === null) return "no final metrics";

@@ -1,7 +1,7 @@
 /** A small seed-000 run (architecture 5, k 3, c 4, n 16, dropout on) for engine tests; override what a test varies. */
-import type { RunConfig } from "../../scripts/siamese_grid/config.ts";
+import type { MlpRunConfig, SiameseRunConfig } from "../../scripts/siamese_grid/config.ts";
 
-export function smallRun(overrides: Partial<RunConfig> = {}): RunConfig {
+export function smallRun(overrides: Partial<SiameseRunConfig> = {}): SiameseRunConfig {
   return {
     model: "siamese",
     architecture: 5,
@@ -21,6 +21,21 @@ export function smallRun(overrides: Partial<RunConfig> = {}): RunConfig {
     testSize: 60,
     normalize: false,
     seed: 11,
+    ...overrides,
+  };
+}
+
+/** The MLP baseline with `base`'s shared settings: no convolutions, twin or digit heads, so those fields are null. */
+export function mlpRun(base: SiameseRunConfig, overrides: Partial<MlpRunConfig> = {}): MlpRunConfig {
+  return {
+    ...base,
+    model: "mlp",
+    architecture: null,
+    k: null,
+    channels: null,
+    weightSharing: null,
+    aux: false,
+    alpha: null,
     ...overrides,
   };
 }
