@@ -367,6 +367,20 @@ Deno.test("every method trains through the one loop, tensor count flat, test cur
     assert.ok(counts.every((c) => c === counts[0]), `${method}: tensor count per epoch ${counts}`);
     model.dispose();
   }
+  // A guard that sees a collapse after every epoch stops training after the first and keeps its weights.
+  const model = new LeNet(shape, new Rng(31));
+  const strict = {
+    config: { ...config, epochs: 3, guardMaxDrop: -1 },
+    rng: new Rng(32),
+    trainClassCounts: [8, 8, 8],
+    extractor: (t: tf.Tensor) => extractor.features(t),
+    stepsPerEpoch: 3,
+  };
+  const guarded = await trainMethod("fgsm", model, train, test, strict);
+  assert.match(guarded.stopped ?? "", /catastrophic overfitting: .* after epoch 1$/);
+  assert.equal(guarded.history.length, 1, "training went on after the guard stopped it");
+  assert.equal(guarded.keptEpoch, 1);
+  model.dispose();
   extractor.dispose();
   train.dispose();
   test.dispose();

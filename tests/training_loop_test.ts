@@ -67,10 +67,12 @@ async function trainSmall(
       minibatches(order.permutation(train.n), 4).map((rows) => ({ data: { set: train, rows }, size: rows.length })),
     testBatches: () => [{ data: { set: test, rows: all }, size: all.length }],
     silent: true,
-    onEpochEnd: () => {
-      epochEnds++;
-      tensorsAfterEpoch.push(tf.memory().numTensors);
-    },
+    callbacks: [{
+      onEpochEnd: () => {
+        epochEnds++;
+        tensorsAfterEpoch.push(tf.memory().numTensors);
+      },
+    }],
   });
   const weights: Float32Array[] = [];
   for (const p of params) weights.push((await p.data()) as Float32Array);

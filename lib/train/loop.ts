@@ -112,7 +112,6 @@ export interface FitOptions<B> {
   countSteps?: boolean;
   /** Checkpoint every `every` epochs (not after the last) into `path`; resume from it when present. */
   checkpoint?: { path: string; every: number; generators?: Record<string, Rng> };
-  onEpochEnd?: (row: HistoryRow, history: HistoryRow[]) => Promise<void> | void;
   /** Hooks around epochs and batches that may stop training or change the learning rate (lib/train/callbacks). */
   callbacks?: Callback[];
   /** The model trained: what callbacks snapshot or save, and the default step's checkpoint state. */
@@ -252,7 +251,6 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
       await callbacks.trainEnd();
       return { history, stopped: `${stopped}: lower the learning rate${hint}`, seconds: seconds(), resumedEpochs };
     }
-    await opts.onEpochEnd?.(row, history);
     if (await callbacks.epochEnd(row)) break;
     if (ckpt && (epoch + 1) % ckpt.every === 0 && epoch + 1 < opts.epochs) {
       if (!step.state) throw new Error("fit: this training step cannot save a checkpoint");

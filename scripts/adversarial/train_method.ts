@@ -8,7 +8,7 @@ import { tf } from "../../lib/tf.ts";
 import { Rng } from "../../lib/random/rng.ts";
 import { pgd } from "../../lib/attacks/pgd.ts";
 import { minibatches, shuffledBatches } from "../../lib/data/batches.ts";
-import { OverfittingGuard, StopTraining } from "./robust/overfitting_guard.ts";
+import { OverfittingGuard } from "./robust/overfitting_guard.ts";
 import { Adam } from "../../lib/train/adam.ts";
 import { countCorrect } from "../../lib/train/losses.ts";
 import { fit, type HistoryRow } from "../../lib/train/loop.ts";
@@ -84,11 +84,9 @@ export async function trainMethod(
     ? null
     : new OverfittingGuard(params, guardMeasure(model, train, ctx, method), c.guardMaxDrop);
   const guardAccuracy = new Map<number, number>();
-  let history: HistoryRow[] = [];
-  let stopped: string | null = null;
   let keptEpoch = c.epochs;
   try {
-    const result = await fit({
+    const { history, stopped } = await fit({
       params,
       objective: rowsObjective(objective),
       optimizer,
@@ -98,37 +96,34 @@ export async function trainMethod(
       testBatches: () => rowBatches(test, testRows),
       setTraining: (on) => model.train(on),
       label: METHOD_LABELS[method],
-      onEpochEnd: async (row, rows) => {
-        history = rows;
-        if (!guard) return afterEpoch?.(row);
-        const epoch = row.epoch!; // rows count epochs: no countSteps
-        const verdict = await guard.afterEpoch(epoch);
-        guardAccuracy.set(epoch, verdict.accuracy);
-        if (verdict.collapsed) {
-          throw new StopTraining(
-            `catastrophic overfitting: PGD accuracy on the check batch fell from ${verdict.best.toFixed(3)} to ` +
-              `${verdict.accuracy.toFixed(3)} after epoch ${epoch}`,
-          );
-        }
-        afterEpoch?.(row);
-      },
+      callbacks: [{
+        onEpochEnd: async (row, fitCtx) => {
+          if (guard) {
+            const epoch = row.epoch!; // rows count epochs: no countSteps
+            const verdict = await guard.afterEpoch(epoch);
+            guardAccuracy.set(epoch, verdict.accuracy);
+            if (verdict.collapsed) {
+              keptEpoch = guard.restoreBest();
+              return fitCtx.stop(
+                `catastrophic overfitting: PGD accuracy on the check batch fell from ${verdict.best.toFixed(3)} to ` +
+                  `${verdict.accuracy.toFixed(3)} after epoch ${epoch}`,
+              );
+            }
+          }
+          afterEpoch?.(row);
+        },
+      }],
     });
-    history = result.history;
-    stopped = result.stopped;
-  } catch (e) {
-    if (!(e instanceof StopTraining)) throw e;
-    stopped = e.reason;
-    keptEpoch = guard!.restoreBest();
+    return {
+      history: history.map((row) => ({ ...row, guardPgdAccuracy: guardAccuracy.get(row.epoch!) })),
+      stopped,
+      keptEpoch,
+      seconds: (performance.now() - started) / 1000,
+      details,
+    };
   } finally {
     guard?.dispose();
     dispose();
     optimizer.dispose();
   }
-  return {
-    history: history.map((row) => ({ ...row, guardPgdAccuracy: guardAccuracy.get(row.epoch!) })),
-    stopped,
-    keptEpoch,
-    seconds: (performance.now() - started) / 1000,
-    details,
-  };
 }

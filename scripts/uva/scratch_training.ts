@@ -12,9 +12,8 @@ import type { ScratchSGD } from "../../lib/scratch/sgd.ts";
 import { oneHotTargets, ScratchCrossEntropy } from "../../lib/scratch/cross_entropy.ts";
 import { countCorrect } from "../../lib/train/losses.ts";
 import { evaluate, type Objective, type TrainStep } from "../../lib/train/loop.ts";
-import type { Rng } from "../../lib/random/rng.ts";
 import { imageBatch, type ImageFeatures } from "./inputs.ts";
-import { type ImageRows, type StepTrainingResult, trainBySteps } from "./step_training.ts";
+import { type ImageRows, type StepTrainingOptions, type StepTrainingResult, trainBySteps } from "./step_training.ts";
 
 /** Flattened images [n, h·w·c] and one-hot targets of some rows. */
 function flatBatch(set: ImageFeatures, rows: Int32Array, classes: number) {
@@ -59,30 +58,19 @@ export function scratchStep(
   };
 }
 
-export interface ScratchTrainingOptions {
+/** trainBySteps' options, with the hand-written model and its SGD in place of a training step. */
+export type ScratchTrainingOptions = Omit<StepTrainingOptions, "step"> & {
   model: ScratchSequential;
   optimizer: ScratchSGD;
   classes: number;
-  train: ImageFeatures;
-  test: ImageFeatures;
-  maxSteps: number;
-  evalFreq: number;
-  batchSize: number;
-  rng: Rng;
-  silent?: boolean;
-}
+};
 
 /** `maxSteps` SGD steps, the whole test set scored every `evalFreq` steps. */
 export async function trainScratchMLP(opts: ScratchTrainingOptions): Promise<StepTrainingResult> {
+  const { model, optimizer, classes, ...schedule } = opts;
   return await trainBySteps({
-    step: scratchStep(opts.model, opts.optimizer, opts.classes),
-    train: opts.train,
-    test: opts.test,
-    maxSteps: opts.maxSteps,
-    evalFreq: opts.evalFreq,
-    batchSize: opts.batchSize,
-    rng: opts.rng,
     label: `scratch MLP, ${opts.evalFreq} steps/evaluation,`,
-    silent: opts.silent,
+    ...schedule,
+    step: scratchStep(model, optimizer, classes),
   });
 }

@@ -7,14 +7,6 @@
  */
 import { tf } from "../../../lib/tf.ts";
 
-/** Thrown from the loop's end-of-epoch hook to stop training. */
-export class StopTraining extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = "StopTraining";
-  }
-}
-
 export interface GuardVerdict {
   accuracy: number;
   best: number;
