@@ -13,6 +13,8 @@ import "@tensorflow/tfjs-backend-webgpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./tf/wasm_training_kernels.ts";
 import { enableWasmGemm, registerWasmBatchMatMul } from "./tf/wasm_batch_matmul.ts";
+import { enableWasmAdam } from "./tf/wasm_adam.ts";
+import { enableWasmMaxPoolGrad } from "./tf/wasm_max_pool_grad.ts";
 import { ensureRuntimeDir } from "./mesa_env.ts";
 
 tf.enableProdMode();
@@ -108,13 +110,21 @@ async function setBackendQuietly(name: BackendName): Promise<boolean> {
   try {
     const ok = await tf.setBackend(name);
     if (ok) await tf.ready();
-    if (ok && name === "wasm") await enableWasmGemm(tf.backend());
+    if (ok && name === "wasm") await enableWasmKernels(tf.backend());
     return ok;
   } catch {
     return false;
   } finally {
     console.warn = warn;
   }
+}
+
+/** Our kernels on the wasm backend's heap: the products and convolutions, Adam, MaxPoolGrad. */
+async function enableWasmKernels(backend: tf.KernelBackend): Promise<void> {
+  await enableWasmGemm(backend);
+  await enableWasmAdam(backend);
+  const memory = (backend as unknown as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
+  if (memory instanceof WebAssembly.Memory) await enableWasmMaxPoolGrad(memory);
 }
 
 /** One-line description for logs. */

@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { wrapWasmKernel } from "./wrap_kernel.ts";
 import { type Gemm, instantiateWat, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../wasm/instantiate_wat.ts";
 import type { Im2colKernel } from "../native/engine.ts";
+import { ThreadedGemm } from "../wasm/gemm_threads.ts";
 
 interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -25,10 +26,43 @@ interface WasmBackend extends tf.KernelBackend {
 let gemm: Gemm | null = null;
 let gemmMemory: WebAssembly.Memory | null = null;
 let packed: { gemm: PackedGemm; im2col: Im2colKernel } | null = null;
+let threaded: ThreadedGemm | null = null;
 
-/** The packed product and im2col on the wasm backend's heap (wasm_conv2d.ts), once enabled. */
+/** The packed product (on every thread set) and im2col on the wasm backend's heap (wasm_conv2d.ts), once enabled. */
 export function packedKernels(): { gemm: PackedGemm; im2col: Im2colKernel } | null {
-  return packed;
+  return packed && threaded ? { gemm: threaded, im2col: packed.im2col } : packed;
+}
+
+/**
+ * Threads for the wasm backend's large products and convolutions, the main thread included
+ * (gemm_threads.ts). Results do not depend on it. Resolves once the workers are ready.
+ */
+export async function setWasmThreads(threads: number): Promise<void> {
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a whole number ≥ 1, not ${threads}`);
+  if (threaded?.threads === threads) return;
+  threaded?.close();
+  threaded = null;
+  if (threads === 1 || !packed || !gemmMemory) return;
+  threaded = new ThreadedGemm(gemmMemory, packed.gemm, threads);
+  await threaded.ready();
+}
+
+/** Threads the wasm products run on now (the main thread and the workers that started). */
+export function wasmThreads(): number {
+  return threaded ? 1 + threaded.helpers : 1;
+}
+
+/** TSDL_THREADS when set, else every core up to 4 (the copies to the workers stop paying beyond). */
+export function defaultWasmThreads(): number {
+  let fromEnv: string | undefined;
+  try {
+    fromEnv = Deno.env.get("TSDL_THREADS");
+  } catch {
+    fromEnv = undefined; // no --allow-env
+  }
+  const n = fromEnv === undefined ? Math.min(4, navigator.hardwareConcurrency || 1) : Number(fromEnv);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`TSDL_THREADS=${fromEnv}: use a whole number ≥ 1`);
+  return n;
 }
 
 /** Compiles gemm.wat (and the convolutions' kernels) against the wasm backend's memory; call after the wasm backend is initialised. */
@@ -43,6 +77,9 @@ export async function enableWasmGemm(backend: tf.KernelBackend): Promise<void> {
     instantiateWat<Im2colKernel>("im2col.wat", memory),
   ]).then(([g, im2col]) => ({ gemm: g, im2col }), () => null);
   gemmMemory = memory;
+  threaded?.close();
+  threaded = null;
+  await setWasmThreads(defaultWasmThreads());
 }
 
 function batchMatMulSimd(
@@ -74,7 +111,21 @@ function batchMatMulSimd(
     if (work) {
       // A(i,k) and B(k,j) through strides: every transpose is a way of reading, not a copy.
       const [sai, sak] = transposeA ? [1, M] : [K, 1], [sbk, sbj] = transposeB ? [1, K] : [N, 1];
-      packed!.gemm.gemm(ea, sai, sak, eb, sbk, sbj, ec, M, K, N, wasm.dataIdMap.get(work.dataId).memoryOffset, 0);
+      packedKernels()!.gemm.gemm(
+        ea,
+        sai,
+        sak,
+        eb,
+        sbk,
+        sbj,
+        ec,
+        N,
+        M,
+        K,
+        N,
+        wasm.dataIdMap.get(work.dataId).memoryOffset,
+        0,
+      );
     } else if (transposeB) g.gemm_nt(ea, eb, ec, M, K, N);
     else g.gemm_nb(ea, transposeA ? 1 : K, transposeA ? M : 1, eb, ec, M, K, N);
   }

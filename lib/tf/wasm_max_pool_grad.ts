@@ -5,16 +5,30 @@
  *
  *   dx[n, y, x, c] = Σ over windows (oy, ox) whose argmax is (y, x) of dy[n, oy, ox, c].
  *
- * One pass over the windows on views of the tfjs heap, for any window, stride and padding in NHWC
- * float32 without dilation; anything else keeps the kernel it wraps.
+ * One pass over the windows on the tfjs heap, for any window, stride and padding in NHWC float32
+ * without dilation: four channels at a time in lib/wasm/max_pool_grad.wat when the channels are a
+ * multiple of 4, else on views of the heap here; anything else keeps the kernel it wraps.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { instantiateWat } from "../wasm/instantiate_wat.ts";
+
+interface MaxPoolGradKernel {
+  max_pool_grad(...args: number[]): void;
+}
+
+let simd: MaxPoolGradKernel | null = null;
+
+/** Compiles the SIMD kernel against the wasm backend's heap; call once wasm is ready. */
+export async function enableWasmMaxPoolGrad(memory: WebAssembly.Memory): Promise<void> {
+  simd = await instantiateWat<MaxPoolGradKernel>("max_pool_grad.wat", memory);
+}
 
 type TensorInfo = tf.TensorInfo;
 
 interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): tf.backend_util.TypedArray;
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
 }
 
 interface PoolAttrs {
@@ -45,6 +59,11 @@ export function maxPoolGradDirect(original: tf.KernelFunc): tf.KernelFunc {
     const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const top = info.padInfo.top, left = info.padInfo.left;
+    if (simd && C % 4 === 0) {
+      const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+      simd.max_pool_grad(at(input), at(dy), at(dx), batchSize, H, W, C, OH, OW, kh, kw, sh, sw, top, left);
+      return dx;
+    }
     for (let n = 0; n < batchSize; n++) {
       const xBase = n * H * W * C, gBase = n * OH * OW * C;
       for (let oy = 0; oy < OH; oy++) {

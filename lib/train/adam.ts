@@ -1,5 +1,6 @@
 import { tf } from "../tf.ts";
 import { Optimizer, type OptimizerState } from "./optimizer.ts";
+import { FLAT_ADAM, type FlatAdamAttrs, hasFlatAdam } from "../tf/wasm_adam.ts";
 
 /**
  * Adam (Kingma & Ba 2015, Algorithm 1) with PyTorch's placement of ε:
@@ -21,11 +22,29 @@ export class Adam extends Optimizer {
     this.#v = this.slot("v");
   }
 
-  protected update(p: tf.Tensor1D, grad: tf.Tensor1D): tf.Tensor1D {
+  /** β₁, β₂, ε, λ and this step's scalars; counts the step. */
+  #next() {
     const b1 = this.opts.beta1 ?? 0.9, b2 = this.opts.beta2 ?? 0.999, eps = this.opts.eps ?? 1e-8;
     const wd = this.opts.weightDecay ?? 0;
     this.t += 1;
-    const stepSize = this.lr / (1 - b1 ** this.t), vScale = 1 / (1 - b2 ** this.t);
+    return { b1, b2, eps, wd, stepSize: this.lr / (1 - b1 ** this.t), vScale: 1 / (1 - b2 ** this.t) };
+  }
+
+  /** On wasm: the update below in one pass (lib/tf/wasm_adam.ts). */
+  protected override fusedStep(grads: tf.Tensor[]): boolean {
+    if (!hasFlatAdam() || grads.some((g) => g.dtype !== "float32")) return false;
+    const inputs: tf.NamedTensorMap = { m: this.#m, v: this.#v };
+    this.params.forEach((p, i) => (inputs[`p${i}`] = p, inputs[`g${i}`] = grads[i]));
+    const attrs: FlatAdamAttrs = { count: this.params.length, ...this.#next() };
+    const [m, v, ...ps] = tf.engine().runKernel(FLAT_ADAM, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    this.#m.assign(m as tf.Tensor1D);
+    this.#v.assign(v as tf.Tensor1D);
+    this.params.forEach((p, i) => p.assign(ps[i]));
+    return true;
+  }
+
+  protected update(p: tf.Tensor1D, grad: tf.Tensor1D): tf.Tensor1D {
+    const { b1, b2, eps, wd, stepSize, vScale } = this.#next();
     const g = wd ? tf.add(grad, tf.mul(p, wd)) : grad;
     this.#m.assign(tf.add(tf.mul(this.#m, b1), tf.mul(g, 1 - b1)));
     this.#v.assign(tf.add(tf.mul(this.#v, b2), tf.mul(tf.square(g), 1 - b2)));

@@ -33,12 +33,22 @@ export abstract class Optimizer {
       throw new Error(`optimizer has ${this.params.length} parameters but got ${grads.length} gradients`);
     }
     tf.tidy(() => {
+      if (this.fusedStep(grads)) return;
       const flat = (ts: tf.Tensor[]): tf.Tensor1D =>
         ts.length === 1 ? tf.reshape(ts[0], [-1]) : tf.concat(ts.map((t) => tf.reshape(t, [-1]) as tf.Tensor1D));
       const updated = this.update(flat(this.params), flat(grads));
       const parts = this.params.length === 1 ? [updated] : tf.split(updated, this.params.map((p) => p.size));
       this.params.forEach((p, i) => p.assign(tf.reshape(parts[i], p.shape)));
     });
+  }
+
+  /**
+   * The same update in one kernel of the current backend, reading each parameter where it is, when
+   * the backend has one (true: done). The flat path above is the definition; a fused step repeats
+   * its numbers exactly.
+   */
+  protected fusedStep(_grads: tf.Tensor[]): boolean {
+    return false;
   }
 
   /** The rule: new flat parameters from the flat parameters and gradient; updates its own state. */

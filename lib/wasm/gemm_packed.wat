@@ -2,22 +2,26 @@
 ;; and a 4×8 register tile of fused multiply-adds (relaxed SIMD's f32x4.relaxed_madd, one rounding
 ;; per product-sum where the CPU has FMA, a multiply and an add elsewhere).
 ;; A(i,k) sits at a + 4·(i·sai + k·sak), B(k,j) at b + 4·(k·sbk + j·sbj): strides select A, Aᵀ, B, Bᵀ,
-;; so the convolution's three products need no transposed copies. C is row-major [M×N].
+;; so the convolution's three products need no transposed copies. C(i,j) sits at c + 4·(i·ldc + j):
+;; a row-major [M×N] matrix (ldc = N), or a band of columns of a wider one (a thread's share).
 ;; Blocking: N in blocks of NC = 256 columns, K in blocks of KC = 256, M in blocks of MC = 64; a
 ;; KC×NC block of B is packed into 8-column strips (k-major, 8 floats a step) and an MC×KC block of A
 ;; into 4-row slabs (k-major, 4 floats a step), zero-padded at the edges, so the inner loop reads
 ;; both sequentially: per k, two vectors of B, four broadcasts of A, eight fused multiply-adds.
-;; `work` holds the packed panels: NC·KC + MC·KC + 32 floats (the last 32: an edge tile).
+;; `work` holds the packed panels: NC·KC + MC·KC + 32 floats (the last 32: an edge tile), plus 16
+;; floats of slack: the panels start at the first 64-byte boundary in it, because a vector load
+;; that straddles two cache lines costs about twice one that does not, and malloc'd memory (the
+;; tfjs heap) is only 8-byte aligned.
 ;; accumulate = 0 overwrites C, 1 adds to it.
 (module
   (import "env" "memory" (memory 1))
 
   (func (export "gemm") (param $a i32) (param $sai i32) (param $sak i32) (param $b i32) (param $sbk i32) (param $sbj i32)
-                        (param $c i32) (param $M i32) (param $K i32) (param $N i32) (param $work i32) (param $accumulate i32)
+                        (param $c i32) (param $ldc i32) (param $M i32) (param $K i32) (param $N i32) (param $work i32) (param $accumulate i32)
     (local $jc i32) (local $pc i32) (local $ic i32) (local $nc i32) (local $kc i32) (local $mc i32)
     (local $bp i32) (local $ap i32) (local $jr i32) (local $ir i32) (local $beta i32)
-    (local.set $bp (local.get $work))
-    (local.set $ap (i32.add (local.get $work) (i32.const 262144))) ;; 4·NC·KC bytes
+    (local.set $bp (i32.and (i32.add (local.get $work) (i32.const 63)) (i32.const -64)))
+    (local.set $ap (i32.add (local.get $bp) (i32.const 262144))) ;; 4·NC·KC bytes
     (block $jc_done (loop $jcl
       (br_if $jc_done (i32.ge_u (local.get $jc) (local.get $N)))
       (local.set $nc (select (i32.sub (local.get $N) (local.get $jc)) (i32.const 256)
@@ -48,9 +52,9 @@
                 (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
                 (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
                 (local.get $kc)
-                (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $N))
+                (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc))
                   (i32.add (local.get $jc) (local.get $jr))) (i32.const 2)))
-                (local.get $N)
+                (local.get $ldc)
                 (select (i32.sub (local.get $mc) (local.get $ir)) (i32.const 4)
                   (i32.lt_u (i32.sub (local.get $mc) (local.get $ir)) (i32.const 4)))
                 (select (i32.sub (local.get $nc) (local.get $jr)) (i32.const 8)
@@ -163,7 +167,7 @@
   ;; beta = 1 adds to C. Partial tiles go through the 32-float `edge` buffer.
   (func $tile (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc i32)
               (param $rows i32) (param $cols i32) (param $beta i32) (param $edge i32)
-    (local $k i32) (local $b0 v128) (local $b1 v128) (local $av v128)
+    (local $k i32) (local $b0 v128) (local $b1 v128) (local $av v128) (local $a4 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local $rb i32) (local $p i32) (local $r i32) (local $j i32) (local $q i32)
@@ -172,16 +176,17 @@
       ;; repeat 4 {
       (local.set $b0 (v128.load offset=0 (local.get $bp)))
       (local.set $b1 (v128.load offset=16 (local.get $bp)))
-      (local.set $av (v128.load32_splat offset=0 (local.get $ap)))
+      (local.set $a4 (v128.load (local.get $ap)))
+      (local.set $av (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $a4) (local.get $a4)))
       (local.set $c00 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c00)))
       (local.set $c01 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c01)))
-      (local.set $av (v128.load32_splat offset=4 (local.get $ap)))
+      (local.set $av (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $a4) (local.get $a4)))
       (local.set $c10 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c10)))
       (local.set $c11 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c11)))
-      (local.set $av (v128.load32_splat offset=8 (local.get $ap)))
+      (local.set $av (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $a4) (local.get $a4)))
       (local.set $c20 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c20)))
       (local.set $c21 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c21)))
-      (local.set $av (v128.load32_splat offset=12 (local.get $ap)))
+      (local.set $av (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $a4) (local.get $a4)))
       (local.set $c30 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c30)))
       (local.set $c31 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c31)))
       (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
@@ -193,16 +198,17 @@
       (br_if $t_done (i32.ge_u (local.get $k) (local.get $kc)))
       (local.set $b0 (v128.load offset=0 (local.get $bp)))
       (local.set $b1 (v128.load offset=16 (local.get $bp)))
-      (local.set $av (v128.load32_splat offset=0 (local.get $ap)))
+      (local.set $a4 (v128.load (local.get $ap)))
+      (local.set $av (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $a4) (local.get $a4)))
       (local.set $c00 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c00)))
       (local.set $c01 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c01)))
-      (local.set $av (v128.load32_splat offset=4 (local.get $ap)))
+      (local.set $av (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $a4) (local.get $a4)))
       (local.set $c10 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c10)))
       (local.set $c11 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c11)))
-      (local.set $av (v128.load32_splat offset=8 (local.get $ap)))
+      (local.set $av (i8x16.shuffle 8 9 10 11 8 9 10 11 8 9 10 11 8 9 10 11 (local.get $a4) (local.get $a4)))
       (local.set $c20 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c20)))
       (local.set $c21 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c21)))
-      (local.set $av (v128.load32_splat offset=12 (local.get $ap)))
+      (local.set $av (i8x16.shuffle 12 13 14 15 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $a4) (local.get $a4)))
       (local.set $c30 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c30)))
       (local.set $c31 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c31)))
       (local.set $ap (i32.add (local.get $ap) (i32.const 16)))

@@ -20,14 +20,34 @@ export async function instantiateWat<Exports>(file: string, memory: WebAssembly.
 
 /** WebAssembly text → module (SIMD and relaxed SIMD enabled); `name` labels parse errors. */
 export async function compileWat(name: string, source: string): Promise<WebAssembly.Module> {
+  return new WebAssembly.Module(await watBinary(name, source));
+}
+
+/** WebAssembly text → binary (SIMD, relaxed SIMD and shared memory enabled). */
+export async function watBinary(name: string, source: string): Promise<Uint8Array<ArrayBuffer>> {
   const wabt = await wabtInit();
   // Relaxed SIMD (f32x4.relaxed_madd, fused where the CPU has FMA) ships unflagged in Deno's V8.
-  const module = wabt.parseWat(name, source, { simd: true, relaxed_simd: true } as Parameters<typeof wabt.parseWat>[2]);
+  const features = { simd: true, relaxed_simd: true, threads: true } as Parameters<typeof wabt.parseWat>[2];
+  const module = wabt.parseWat(name, source, features);
   try {
-    return new WebAssembly.Module(Uint8Array.from(module.toBinary({}).buffer));
+    return Uint8Array.from(module.toBinary({}).buffer);
   } finally {
     module.destroy();
   }
+}
+
+/**
+ * The binary of `file` (next to this module) importing a shared memory of at most `maxPages`, for
+ * a module that worker threads instantiate on one WebAssembly.Memory({ shared: true }).
+ */
+export async function sharedWatBinary(file: string, maxPages: number): Promise<Uint8Array<ArrayBuffer>> {
+  const source = await Deno.readTextFile(new URL(`./${file}`, import.meta.url));
+  const shared = source.replace(
+    '(import "env" "memory" (memory 1))',
+    `(import "env" "memory" (memory 1 ${maxPages} shared))`,
+  );
+  if (shared === source) throw new Error(`${file} does not import its memory as (memory 1)`);
+  return watBinary(file, expandRepeats(shared));
 }
 
 /**
@@ -53,7 +73,10 @@ export interface Gemm {
   transpose(src: number, dst: number, R: number, C: number): void;
 }
 
-/** gemm_packed.wat: C (+)= op(A)·op(B) with strides (pointers in bytes, sizes and strides in floats). */
+/**
+ * gemm_packed.wat: C (+)= op(A)·op(B) with strides (pointers in bytes, sizes and strides in floats);
+ * C(i,j) at c + 4·(i·ldc + j).
+ */
 export interface PackedGemm {
   gemm(
     a: number,
@@ -63,6 +86,7 @@ export interface PackedGemm {
     sbk: number,
     sbj: number,
     c: number,
+    ldc: number,
     M: number,
     K: number,
     N: number,
@@ -71,5 +95,8 @@ export interface PackedGemm {
   ): void;
 }
 
-/** Floats of gemm_packed.wat's work buffer: a 256×256 block of B, a 64×256 block of A, a 4×8 tile. */
-export const PACKED_GEMM_WORK_FLOATS = 256 * 256 + 64 * 256 + 32;
+/**
+ * Floats of gemm_packed.wat's work buffer: a 256×256 block of B, a 64×256 block of A, a 4×8 tile,
+ * and 16 of slack to start them on a cache line.
+ */
+export const PACKED_GEMM_WORK_FLOATS = 256 * 256 + 64 * 256 + 32 + 16;

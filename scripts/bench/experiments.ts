@@ -16,6 +16,7 @@ import { crossEntropy } from "../../lib/train/losses.ts";
 import { ScratchAdaGrad } from "../../lib/scratch/adagrad.ts";
 import { ScratchClassifier } from "../../lib/scratch/classifier.ts";
 import { buildConvNet } from "../uva/convnet_model.ts";
+import { setWasmThreads, wasmThreads } from "../../lib/tf/wasm_batch_matmul.ts";
 import { LeNet } from "../adversarial/lenet.ts";
 import { pgdTrainingObjective } from "../adversarial/robust/pgd_training.ts";
 import { buildAutodiff, buildScratch, SMALL_NET } from "../cnn_scratch/architectures.ts";
@@ -177,38 +178,47 @@ export async function timeExperiment(bench: StepBench, budgetMs: number, minRoun
   }
 }
 
-/** Threads of the current tfjs backend: wasm's pool size, 1 elsewhere. */
-export async function backendThreads(backend: string): Promise<number> {
-  if (backend !== "wasm") return 1;
-  const { getThreadsCount } = await import("@tensorflow/tfjs-backend-wasm");
-  return getThreadsCount();
+/**
+ * Thread counts to time on `backend`: wasm runs its large products on 1 and on 2 threads
+ * (lib/wasm/gemm_threads.ts) where the machine has two cores; the other backends have one setting.
+ */
+function threadCounts(backend: string): number[] {
+  return backend === "wasm" && navigator.hardwareConcurrency >= 2 ? [1, 2] : [1];
 }
 
 /** Steps that take minutes on the pure-JS cpu backend (its convolution gradients) and on software WebGPU. */
 const TOO_SLOW_OFF_WASM = ["uva-convnet", "basics-cnn"];
 
-/** Every experiment's step on the current backend; `slow` backends skip TOO_SLOW_OFF_WASM. */
+/** Every experiment's step on the current backend at each thread count; `slow` backends skip TOO_SLOW_OFF_WASM. */
 export async function benchExperiments(backend: string, opts: { quick: boolean; slow: boolean }): Promise<
   ExperimentTiming[]
 > {
-  const threads = await backendThreads(backend);
   const rows: ExperimentTiming[] = [];
-  for (const bench of EXPERIMENT_BENCHES) {
-    if (opts.slow && TOO_SLOW_OFF_WASM.includes(bench.name)) {
-      console.log(`  ${bench.name}: skipped on ${backend} (minutes per step)`);
-      continue;
+  const initial = wasmThreads();
+  try {
+    // Thread counts side by side per step, so a noisy machine skews both alike.
+    for (const bench of EXPERIMENT_BENCHES) {
+      if (opts.slow && TOO_SLOW_OFF_WASM.includes(bench.name)) {
+        console.log(`  ${bench.name}: skipped on ${backend} (minutes per step)`);
+        continue;
+      }
+      for (const threads of threadCounts(backend)) {
+        if (backend === "wasm") await setWasmThreads(threads);
+        const msPerStep = await timeExperiment(
+          bench,
+          opts.quick || opts.slow ? 1000 : 4000,
+          opts.quick || opts.slow ? 1 : 3,
+        );
+        console.log(
+          `  ${bench.name} (batch ${bench.batchSize}, ${threads} thread${threads > 1 ? "s" : ""}): ${
+            msPerStep.toFixed(msPerStep < 10 ? 2 : 1)
+          } ms/step`,
+        );
+        rows.push({ name: bench.name, backend, threads, batchSize: bench.batchSize, msPerStep });
+      }
     }
-    const msPerStep = await timeExperiment(
-      bench,
-      opts.quick || opts.slow ? 1000 : 4000,
-      opts.quick || opts.slow ? 1 : 3,
-    );
-    console.log(
-      `  ${bench.name} (batch ${bench.batchSize}, ${threads} thread${threads > 1 ? "s" : ""}): ${
-        msPerStep.toFixed(msPerStep < 10 ? 2 : 1)
-      } ms/step`,
-    );
-    rows.push({ name: bench.name, backend, threads, batchSize: bench.batchSize, msPerStep });
+  } finally {
+    if (backend === "wasm") await setWasmThreads(initial);
   }
   return rows;
 }

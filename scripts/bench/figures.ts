@@ -26,6 +26,8 @@ export interface BenchReport {
   results: BenchEntry[];
   /** Per experiment model and backend (scripts/bench/experiments.ts). */
   experiments?: { name: string; backend: string; threads: number; batchSize: number; msPerStep: number }[];
+  /** The same steps in PyTorch on one thread, when it was installed (pytorch_steps.py). */
+  pytorchReference?: { name: string; msPerStep: number }[] | null;
 }
 
 /** The entries that time one engine's step of the seed-000 model. */
@@ -78,11 +80,17 @@ export function matMulSvg(report: BenchReport): string | null {
 export function experimentsSvg(report: BenchReport): string | null {
   const timings = report.experiments ?? [];
   if (timings.length === 0) return null;
+  const batch = new Map(timings.map((t) => [t.name, t.batchSize]));
   const rows: BarRow[] = timings.map((t) => ({
     label: `${t.name} (batch ${t.batchSize})`,
     group: `${ENGINE_LABELS[t.backend] ?? t.backend}, ${t.threads} thread${t.threads === 1 ? "" : "s"}`,
     value: t.msPerStep,
   }));
+  for (const r of report.pytorchReference ?? []) {
+    if (batch.has(r.name)) {
+      rows.push({ label: `${r.name} (batch ${batch.get(r.name)})`, group: "PyTorch, 1 thread", value: r.msPerStep });
+    }
+  }
   return barChart(rows, {
     title: "Training step time of each experiment's model",
     subtitle: `lower is better; ${machine(report)}`,
@@ -113,13 +121,14 @@ export function benchTable(report: BenchReport): string {
       "",
       "## Each experiment's model",
       "",
-      "| model | batch | backend | threads | ms per step |",
-      "| --- | ---: | --- | ---: | ---: |",
-      ...timings.map((t) =>
-        `| ${t.name} | ${t.batchSize} | ${ENGINE_LABELS[t.backend] ?? t.backend} | ${t.threads} | ${
+      "| model | batch | backend | threads | ms per step | PyTorch, 1 thread | ratio |",
+      "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+      ...timings.map((t) => {
+        const torch = report.pytorchReference?.find((r) => r.name === t.name)?.msPerStep;
+        return `| ${t.name} | ${t.batchSize} | ${ENGINE_LABELS[t.backend] ?? t.backend} | ${t.threads} | ${
           t.msPerStep.toPrecision(3)
-        } |`
-      ),
+        } | ${torch?.toPrecision(3) ?? "–"} | ${torch ? (t.msPerStep / torch).toFixed(2) : "–"} |`;
+      }),
     );
   }
   return lines.join("\n") + "\n";

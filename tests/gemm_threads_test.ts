@@ -1,0 +1,103 @@
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { instantiateWat, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../lib/wasm/instantiate_wat.ts";
+import { ThreadedGemm } from "../lib/wasm/gemm_threads.ts";
+import { initBackend, tf } from "../lib/tf.ts";
+import { setWasmThreads, wasmThreads } from "../lib/tf/wasm_batch_matmul.ts";
+import { Rng } from "../lib/random/rng.ts";
+import { BatchNorm, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from "../lib/nn/mod.ts";
+import { Adam } from "../lib/train/adam.ts";
+import { crossEntropy } from "../lib/train/losses.ts";
+
+/** One product through a gemm on a fresh heap: C is `ldc` wide, its product band starts at column `c0`. */
+interface Case {
+  M: number;
+  K: number;
+  N: number;
+  transposeA?: boolean;
+  transposeB?: boolean;
+  accumulate?: boolean;
+  ldc?: number;
+}
+
+async function products(c: Case, threads: number[]): Promise<Float32Array[]> {
+  const { M, K, N } = c, ldc = c.ldc ?? N;
+  const heap = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
+  const floats = 16 + M * K + K * N + M * ldc + PACKED_GEMM_WORK_FLOATS + 64;
+  heap.grow(Math.ceil((4 * floats) / 65536));
+  const local = await instantiateWat<PackedGemm>("gemm_packed.wat", heap);
+  const a = 64, b = a + 4 * M * K, cPtr = b + 4 * K * N, work = cPtr + 4 * M * ldc;
+  const f = new Float32Array(heap.buffer), rng = new Rng("gemm-threads");
+  for (let i = a / 4; i < work / 4; i++) f[i] = rng.uniform(-0.5, 0.5);
+  const initialC = f.slice(cPtr / 4, cPtr / 4 + M * ldc);
+  const [sai, sak] = c.transposeA ? [1, M] : [K, 1], [sbk, sbj] = c.transposeB ? [1, K] : [N, 1];
+  const out: Float32Array[] = [];
+  for (const t of threads) {
+    f.set(initialC, cPtr / 4);
+    const g = t === 1 ? local : new ThreadedGemm(heap, local, t);
+    if (g instanceof ThreadedGemm) {
+      await g.ready();
+      assertEquals(g.helpers, t - 1, "every worker started");
+    }
+    g.gemm(a, sai, sak, b, sbk, sbj, cPtr, ldc, M, K, N, work, c.accumulate ? 1 : 0);
+    if (g instanceof ThreadedGemm) g.close();
+    out.push(new Float32Array(heap.buffer).slice(cPtr / 4, cPtr / 4 + M * ldc));
+  }
+  return out;
+}
+
+Deno.test("threaded gemm equals one thread bit for bit: row and column splits, transposes, accumulation, a band of C", async () => {
+  const cases: Case[] = [
+    { M: 300, K: 130, N: 70 }, // rows
+    { M: 40, K: 200, N: 700 }, // columns (too few rows to split)
+    { M: 257, K: 300, N: 77, transposeA: true },
+    { M: 36, K: 513, N: 300, transposeB: true },
+    { M: 200, K: 64, N: 200, accumulate: true },
+    { M: 40, K: 300, N: 500, ldc: 531, accumulate: true },
+  ];
+  for (const c of cases) {
+    const [one, two, three] = await products(c, [1, 2, 3]);
+    const label = JSON.stringify(c);
+    assert(one.some((v) => v !== 0), label);
+    assertEquals(Array.from(two), Array.from(one), `2 threads, ${label}`);
+    assertEquals(Array.from(three), Array.from(one), `3 threads, ${label}`);
+  }
+});
+
+Deno.test("a UvA-style training step (convs, BatchNorm, dense, Adam) gives the same parameters on 1 and 2 threads", async () => {
+  await initBackend("wasm");
+  const run = async (threads: number) => {
+    await setWasmThreads(threads);
+    assertEquals(wasmThreads(), threads);
+    const rng = new Rng("threads-step");
+    const model = new Sequential(
+      new Conv2d(3, 32, 3, rng, { padding: 1 }),
+      new BatchNorm(32),
+      new ReLU(),
+      new MaxPool2d(3, 2, 1),
+      new Conv2d(32, 64, 3, rng, { padding: 1 }),
+      new BatchNorm(64),
+      new ReLU(),
+      new Flatten(),
+      new Linear(8 * 8 * 64, 10, rng),
+    );
+    model.train(true);
+    const params = model.parameters(), opt = new Adam(params, 1e-3);
+    const x = tf.randomUniform([16, 16, 16, 3], 0, 1, "float32", 7),
+      labels = tf.tensor1d([...Array(16).keys()].map((i) => i % 10), "int32");
+    for (let s = 0; s < 2; s++) {
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => crossEntropy(model.forward(x), labels) as tf.Scalar, params);
+        opt.step(params.map((p) => grads[p.name]));
+      });
+    }
+    const values = params.map((p) => Array.from(p.dataSync()));
+    opt.dispose(), model.dispose(), tf.dispose([x, labels]);
+    return values;
+  };
+  try {
+    const one = await run(1), two = await run(2);
+    assertEquals(two, one);
+  } finally {
+    await setWasmThreads(1);
+  }
+});
