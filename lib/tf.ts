@@ -15,6 +15,7 @@ import { registerWasmTrainingKernels } from "./tf/wasm_training_kernels.ts";
 import { enableWasmGemm, registerWasmBatchMatMul } from "./tf/wasm_batch_matmul.ts";
 import { enableWasmAdam } from "./tf/wasm_adam.ts";
 import { enableWasmMaxPoolGrad } from "./tf/wasm_max_pool_grad.ts";
+import { enableWasmBatchNorm } from "./tf/wasm_batch_norm.ts";
 import { ensureRuntimeDir } from "./mesa_env.ts";
 
 tf.enableProdMode();
@@ -119,12 +120,12 @@ async function setBackendQuietly(name: BackendName): Promise<boolean> {
   }
 }
 
-/** Our kernels on the wasm backend's heap: the products and convolutions, Adam, MaxPoolGrad. */
+/** Our kernels on the wasm backend's heap: the products and convolutions, Adam, MaxPoolGrad, BatchNorm. */
 async function enableWasmKernels(backend: tf.KernelBackend): Promise<void> {
   await enableWasmGemm(backend);
   await enableWasmAdam(backend);
   const memory = (backend as unknown as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
-  if (memory instanceof WebAssembly.Memory) await enableWasmMaxPoolGrad(memory);
+  if (memory instanceof WebAssembly.Memory) await enableWasmMaxPoolGrad(memory), await enableWasmBatchNorm(memory);
 }
 
 /** One-line description for logs. */

@@ -1,5 +1,6 @@
 import { tf } from "../tf.ts";
 import { Layer } from "./module.ts";
+import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN, hasWasmBatchNorm } from "../tf/wasm_batch_norm.ts";
 
 /**
  * Batch normalisation (Ioffe & Szegedy 2015) over every axis but the last (channels in NHWC, features
@@ -42,6 +43,7 @@ export class BatchNorm extends Layer {
    * to the batch's shape with a Tile per use; here broadcasting stays inside the arithmetic kernels.
    */
   private normalizeBatch(input: tf.Tensor, eps: number): tf.Tensor {
+    if (hasWasmBatchNorm(input)) return this.normalizeBatchWasm(input, eps);
     const axes = Array.from({ length: input.rank - 1 }, (_, i) => i);
     const count = input.size / this.features;
     const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -58,6 +60,27 @@ export class BatchNorm extends Layer {
           const dBeta = tf.sum(dy, axes), dGamma = tf.sum(tf.mul(dy, xhat), axes);
           const centred = tf.sub(tf.sub(dy, tf.div(dBeta, count)), tf.mul(xhat, tf.div(dGamma, count)));
           return [tf.mul(centred, tf.mul(g, r)), dGamma, dBeta];
+        },
+      };
+    });
+    return normalize(input, this.gamma, this.beta);
+  }
+
+  /** The same normalisation and gradient in two kernels of our own on wasm (lib/tf/wasm_batch_norm.ts). */
+  private normalizeBatchWasm(input: tf.Tensor, eps: number): tf.Tensor {
+    const count = input.size / this.features;
+    const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, gamma, beta] = args as tf.Tensor[], save = args[3] as tf.GradSaveFunc;
+      const [y, mean, variance, rstd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, {
+        eps,
+      }) as tf.Tensor[];
+      this.updateRunningStats(mean, variance, count);
+      save([x, mean, rstd, gamma]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xs, mu, r, g] = saved;
+          return tf.engine().runKernel(BATCH_NORM_GRAD, { dy, x: xs, mean: mu, rstd: r, gamma: g }) as tf.Tensor[];
         },
       };
     });

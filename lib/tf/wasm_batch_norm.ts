@@ -1,0 +1,101 @@
+/**
+ * Training-mode batch normalisation as two wasm kernels (lib/wasm/batch_norm.wat) on the tfjs heap,
+ * for float32 inputs whose channels are a multiple of 4: the forward pass (batch mean, biased
+ * variance, 1/√(σ² + ε), y) in three passes over x, the closed-form backward pass in two, where
+ * tfjs ops make a pass per operation. lib/nn/batchnorm.ts uses them through tf.customGrad.
+ *
+ *   BATCH_NORM_TRAIN: {x, gamma, beta}, {eps}       → [y, mean, variance, rstd]
+ *   BATCH_NORM_GRAD:  {dy, x, mean, rstd, gamma}    → [dx, dGamma, dBeta]
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { instantiateWat } from "../wasm/instantiate_wat.ts";
+
+export const BATCH_NORM_TRAIN = "TsdlBatchNormTrain";
+export const BATCH_NORM_GRAD = "TsdlBatchNormGrad";
+
+interface WasmBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(id: tf.DataId): boolean;
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
+}
+
+interface BatchNormKernels {
+  forward(...args: number[]): void;
+  backward(...args: number[]): void;
+}
+
+let kernels: BatchNormKernels | null = null;
+
+/** Compiles the kernels against the wasm backend's heap and registers them; call once wasm is ready. */
+export async function enableWasmBatchNorm(memory: WebAssembly.Memory): Promise<void> {
+  kernels = await instantiateWat<BatchNormKernels>("batch_norm.wat", memory);
+  const register = (kernelName: string, kernelFunc: unknown) => {
+    if (!tf.getKernel(kernelName, "wasm")) {
+      tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: kernelFunc as tf.KernelFunc });
+    }
+  };
+  register(BATCH_NORM_TRAIN, batchNormTrain);
+  register(BATCH_NORM_GRAD, batchNormGrad);
+}
+
+/** Whether the current backend normalises `x` (channels last) with these kernels. */
+export function hasWasmBatchNorm(x: tf.Tensor): boolean {
+  return kernels !== null && tf.getBackend() === "wasm" && x.dtype === "float32" && x.shape[x.rank - 1] % 4 === 0;
+}
+
+const at = (backend: WasmBackend, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+
+function channelsAndRows(x: tf.TensorInfo): [number, number] {
+  const c = x.shape[x.shape.length - 1];
+  return [c, tf.util.sizeFromShape(x.shape) / c];
+}
+
+function batchNormTrain(
+  { inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: { eps: number } },
+): tf.TensorInfo[] {
+  const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+  const [c, rows] = channelsAndRows(x);
+  const y = backend.makeOutput(x.shape, "float32");
+  const [mean, variance, rstd] = [0, 1, 2].map(() => backend.makeOutput([c], "float32"));
+  const partial = backend.makeOutput([c], "float32");
+  kernels!.forward(
+    at(backend, x),
+    at(backend, gamma),
+    at(backend, beta),
+    at(backend, y),
+    at(backend, mean),
+    at(backend, variance),
+    at(backend, rstd),
+    at(backend, partial),
+    rows,
+    c,
+    attrs.eps,
+  );
+  backend.disposeData(partial.dataId);
+  return [y, mean, variance, rstd];
+}
+
+function batchNormGrad(
+  { inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend },
+): tf.TensorInfo[] {
+  const { dy, x, mean, rstd, gamma } = inputs as Record<string, tf.TensorInfo>;
+  const [c, rows] = channelsAndRows(x);
+  const dx = backend.makeOutput(x.shape, "float32");
+  const dGamma = backend.makeOutput([c], "float32"), dBeta = backend.makeOutput([c], "float32");
+  const partial = backend.makeOutput([2 * c], "float32");
+  kernels!.backward(
+    at(backend, dy),
+    at(backend, x),
+    at(backend, mean),
+    at(backend, rstd),
+    at(backend, gamma),
+    at(backend, dx),
+    at(backend, dGamma),
+    at(backend, dBeta),
+    at(backend, partial),
+    rows,
+    c,
+  );
+  backend.disposeData(partial.dataId);
+  return [dx, dGamma, dBeta];
+}

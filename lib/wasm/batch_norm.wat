@@ -1,0 +1,165 @@
+;; Batch normalisation in training mode over the rows of x [rows, c] (every axis but the channels),
+;; four channels at a time (c a multiple of 4), with x̂ = (x − μ)·r, r = 1/√(σ² + ε) (Ioffe & Szegedy
+;; 2015, Algorithm 1; σ² the biased batch variance):
+;;   forward:  μ, σ², r per channel, then y = x̂·γ + β                                   (3 passes)
+;;   backward: ∂β = Σ dy, ∂γ = Σ dy·x̂, then ∂x = γ·r·(dy − ∂β/m − x̂·∂γ/m), m = rows   (2 passes)
+;; where tensor ops spend a pass per operation (about 5 forward and 9 backward). Per-channel sums
+;; run in two levels — blocks of BLOCK rows summed apart, then the block sums — so rounding error
+;; grows with BLOCK + rows/BLOCK rather than with rows. `partial` holds c floats of scratch.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; sum[ch] = Σ_r f(x[r, ch]) with f(v) = v, or (v − centre[ch])² when centre ≠ 0; then sum ·= scale.
+  (func $channel_sums (param $x i32) (param $centre i32) (param $sum i32) (param $partial i32)
+                      (param $rows i32) (param $c i32) (param $scale f32)
+    (local $r i32) (local $blockEnd i32) (local $ch i32) (local $cb i32) (local $row i32) (local $v v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (memory.fill (local.get $sum) (i32.const 0) (local.get $cb))
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $blockEnd (i32.add (local.get $r) (i32.const 128)))
+      (if (i32.gt_u (local.get $blockEnd) (local.get $rows)) (then (local.set $blockEnd (local.get $rows))))
+      (memory.fill (local.get $partial) (i32.const 0) (local.get $cb))
+      (block $block_done (loop $rowsl
+        (br_if $block_done (i32.ge_u (local.get $r) (local.get $blockEnd)))
+        (local.set $row (i32.add (local.get $x) (i32.mul (local.get $r) (local.get $cb))))
+        (local.set $ch (i32.const 0))
+        (block $c_done (loop $cl
+          (br_if $c_done (i32.ge_u (local.get $ch) (local.get $cb)))
+          (local.set $v (v128.load (i32.add (local.get $row) (local.get $ch))))
+          (if (local.get $centre) (then
+            (local.set $v (f32x4.sub (local.get $v) (v128.load (i32.add (local.get $centre) (local.get $ch)))))
+            (local.set $v (f32x4.mul (local.get $v) (local.get $v)))))
+          (v128.store (i32.add (local.get $partial) (local.get $ch))
+            (f32x4.add (v128.load (i32.add (local.get $partial) (local.get $ch))) (local.get $v)))
+          (local.set $ch (i32.add (local.get $ch) (i32.const 16)))
+          (br $cl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsl)))
+      (local.set $ch (i32.const 0))
+      (block $add_done (loop $addl
+        (br_if $add_done (i32.ge_u (local.get $ch) (local.get $cb)))
+        (v128.store (i32.add (local.get $sum) (local.get $ch))
+          (f32x4.add (v128.load (i32.add (local.get $sum) (local.get $ch))) (v128.load (i32.add (local.get $partial) (local.get $ch)))))
+        (local.set $ch (i32.add (local.get $ch) (i32.const 16)))
+        (br $addl)))
+      (br $blocks)))
+    (local.set $ch (i32.const 0))
+    (block $scaled (loop $sl
+      (br_if $scaled (i32.ge_u (local.get $ch) (local.get $cb)))
+      (v128.store (i32.add (local.get $sum) (local.get $ch))
+        (f32x4.mul (v128.load (i32.add (local.get $sum) (local.get $ch))) (f32x4.splat (local.get $scale))))
+      (local.set $ch (i32.add (local.get $ch) (i32.const 16)))
+      (br $sl)))
+  )
+
+  ;; mean, variance (biased) and rstd per channel, then y.
+  (func (export "forward") (param $x i32) (param $gamma i32) (param $beta i32) (param $y i32)
+                           (param $mean i32) (param $variance i32) (param $rstd i32) (param $partial i32)
+                           (param $rows i32) (param $c i32) (param $eps f32)
+    (local $ch i32) (local $cb i32) (local $end i32) (local $p i32) (local $q i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (call $channel_sums (local.get $x) (i32.const 0) (local.get $mean) (local.get $partial) (local.get $rows) (local.get $c)
+      (f32.div (f32.const 1) (f32.convert_i32_u (local.get $rows))))
+    (call $channel_sums (local.get $x) (local.get $mean) (local.get $variance) (local.get $partial) (local.get $rows) (local.get $c)
+      (f32.div (f32.const 1) (f32.convert_i32_u (local.get $rows))))
+    ;; rstd = 1/√(σ² + ε); `partial` becomes the scale γ·r for the last pass
+    (block $r_done (loop $rl
+      (br_if $r_done (i32.ge_u (local.get $ch) (local.get $cb)))
+      (v128.store (i32.add (local.get $rstd) (local.get $ch)) (f32x4.div (v128.const f32x4 1 1 1 1)
+        (f32x4.sqrt (f32x4.add (v128.load (i32.add (local.get $variance) (local.get $ch))) (f32x4.splat (local.get $eps))))))
+      (v128.store (i32.add (local.get $partial) (local.get $ch)) (f32x4.mul
+        (v128.load (i32.add (local.get $rstd) (local.get $ch))) (v128.load (i32.add (local.get $gamma) (local.get $ch)))))
+      (local.set $ch (i32.add (local.get $ch) (i32.const 16)))
+      (br $rl)))
+    (local.set $end (i32.mul (local.get $rows) (local.get $cb)))
+    (block $y_done (loop $yl
+      (br_if $y_done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $q (i32.const 0))
+      (block $c_done (loop $cl
+        (br_if $c_done (i32.ge_u (local.get $q) (local.get $cb)))
+        (v128.store (i32.add (local.get $y) (i32.add (local.get $p) (local.get $q))) (f32x4.add
+          (f32x4.mul
+            (f32x4.sub (v128.load (i32.add (local.get $x) (i32.add (local.get $p) (local.get $q)))) (v128.load (i32.add (local.get $mean) (local.get $q))))
+            (v128.load (i32.add (local.get $partial) (local.get $q))))
+          (v128.load (i32.add (local.get $beta) (local.get $q)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $cl)))
+      (local.set $p (i32.add (local.get $p) (local.get $cb)))
+      (br $yl)))
+  )
+
+  ;; ∂β, ∂γ per channel (two-level sums, as above), then ∂x. `partial` holds 2c floats here.
+  (func (export "backward") (param $dy i32) (param $x i32) (param $mean i32) (param $rstd i32) (param $gamma i32)
+                            (param $dx i32) (param $dgamma i32) (param $dbeta i32) (param $partial i32)
+                            (param $rows i32) (param $c i32)
+    (local $r i32) (local $blockEnd i32) (local $ch i32) (local $cb i32) (local $p i32) (local $q i32) (local $end i32)
+    (local $g v128) (local $xhat v128) (local $pg i32) (local $inv v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $pg (i32.add (local.get $partial) (local.get $cb)))
+    (memory.fill (local.get $dbeta) (i32.const 0) (local.get $cb))
+    (memory.fill (local.get $dgamma) (i32.const 0) (local.get $cb))
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $blockEnd (i32.add (local.get $r) (i32.const 128)))
+      (if (i32.gt_u (local.get $blockEnd) (local.get $rows)) (then (local.set $blockEnd (local.get $rows))))
+      (memory.fill (local.get $partial) (i32.const 0) (i32.shl (local.get $cb) (i32.const 1)))
+      (block $block_done (loop $rowsl
+        (br_if $block_done (i32.ge_u (local.get $r) (local.get $blockEnd)))
+        (local.set $p (i32.mul (local.get $r) (local.get $cb)))
+        (local.set $q (i32.const 0))
+        (block $c_done (loop $cl
+          (br_if $c_done (i32.ge_u (local.get $q) (local.get $cb)))
+          (local.set $g (v128.load (i32.add (local.get $dy) (i32.add (local.get $p) (local.get $q)))))
+          (local.set $xhat (f32x4.mul
+            (f32x4.sub (v128.load (i32.add (local.get $x) (i32.add (local.get $p) (local.get $q)))) (v128.load (i32.add (local.get $mean) (local.get $q))))
+            (v128.load (i32.add (local.get $rstd) (local.get $q)))))
+          (v128.store (i32.add (local.get $partial) (local.get $q))
+            (f32x4.add (v128.load (i32.add (local.get $partial) (local.get $q))) (local.get $g)))
+          (v128.store (i32.add (local.get $pg) (local.get $q))
+            (f32x4.add (v128.load (i32.add (local.get $pg) (local.get $q))) (f32x4.mul (local.get $g) (local.get $xhat))))
+          (local.set $q (i32.add (local.get $q) (i32.const 16)))
+          (br $cl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsl)))
+      (local.set $q (i32.const 0))
+      (block $add_done (loop $addl
+        (br_if $add_done (i32.ge_u (local.get $q) (local.get $cb)))
+        (v128.store (i32.add (local.get $dbeta) (local.get $q))
+          (f32x4.add (v128.load (i32.add (local.get $dbeta) (local.get $q))) (v128.load (i32.add (local.get $partial) (local.get $q)))))
+        (v128.store (i32.add (local.get $dgamma) (local.get $q))
+          (f32x4.add (v128.load (i32.add (local.get $dgamma) (local.get $q))) (v128.load (i32.add (local.get $pg) (local.get $q)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $addl)))
+      (br $blocks)))
+    ;; per channel: partial ← ∂β/m, pg ← ∂γ/m
+    (local.set $inv (f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_u (local.get $rows)))))
+    (local.set $q (i32.const 0))
+    (block $m_done (loop $ml
+      (br_if $m_done (i32.ge_u (local.get $q) (local.get $cb)))
+      (v128.store (i32.add (local.get $partial) (local.get $q)) (f32x4.mul (v128.load (i32.add (local.get $dbeta) (local.get $q))) (local.get $inv)))
+      (v128.store (i32.add (local.get $pg) (local.get $q)) (f32x4.mul (v128.load (i32.add (local.get $dgamma) (local.get $q))) (local.get $inv)))
+      (local.set $q (i32.add (local.get $q) (i32.const 16)))
+      (br $ml)))
+    (local.set $end (i32.mul (local.get $rows) (local.get $cb)))
+    (local.set $p (i32.const 0))
+    (block $x_done (loop $xl
+      (br_if $x_done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $q (i32.const 0))
+      (block $c2_done (loop $c2l
+        (br_if $c2_done (i32.ge_u (local.get $q) (local.get $cb)))
+        (local.set $xhat (f32x4.mul
+          (f32x4.sub (v128.load (i32.add (local.get $x) (i32.add (local.get $p) (local.get $q)))) (v128.load (i32.add (local.get $mean) (local.get $q))))
+          (v128.load (i32.add (local.get $rstd) (local.get $q)))))
+        (v128.store (i32.add (local.get $dx) (i32.add (local.get $p) (local.get $q)))
+          (f32x4.mul
+            (f32x4.sub
+              (f32x4.sub (v128.load (i32.add (local.get $dy) (i32.add (local.get $p) (local.get $q)))) (v128.load (i32.add (local.get $partial) (local.get $q))))
+              (f32x4.mul (local.get $xhat) (v128.load (i32.add (local.get $pg) (local.get $q)))))
+            (f32x4.mul (v128.load (i32.add (local.get $gamma) (local.get $q))) (v128.load (i32.add (local.get $rstd) (local.get $q))))))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $c2l)))
+      (local.set $p (i32.add (local.get $p) (local.get $cb)))
+      (br $xl)))
+  )
+)
