@@ -15,13 +15,11 @@ import { gaussianNoise } from "../lib/attacks/gaussian_noise.ts";
 import { detached } from "../lib/attacks/detached.ts";
 import { linfThreat, SYMMETRIC_PIXELS, UNIT_PIXELS, validInputRange } from "../lib/attacks/threat_model.ts";
 import { perceptualAdversary, perceptualDistance } from "../scripts/adversarial/robust/perceptual.ts";
-import { convFilterGradient, convInputGradient } from "../scripts/adversarial/forward_conv_gradients.ts";
 import { LeNet } from "../scripts/adversarial/lenet.ts";
 import { ImageTensors } from "../scripts/adversarial/image_tensors.ts";
 import { METHODS } from "../scripts/adversarial/methods.ts";
 import { trainMethod } from "../scripts/adversarial/train_method.ts";
 import type { ExperimentConfig } from "../scripts/adversarial/config.ts";
-import { maxPool2x2 } from "../scripts/adversarial/max_pool_2x2.ts";
 import { countCorrect, crossEntropy } from "../lib/train/losses.ts";
 import { Adam } from "../lib/train/adam.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
@@ -247,50 +245,6 @@ Deno.test("the perceptual distance is a distance and its adversary stays feasibl
     assertFeasible(adversarial, a, threat.epsilon, threat.range, "perceptual adversary");
   });
   model.dispose();
-});
-
-Deno.test("LeNet's 2×2 max-pool gradient equals tfjs' MaxPoolGrad, odd sides included", () => {
-  const rng = new Rng(19);
-  tf.tidy(() => {
-    for (const [h, w] of [[8, 8], [7, 9]]) {
-      const x = tf.tensor4d(rng.fillNormal(new Float32Array(2 * h * w * 3)), [2, h, w, 3]);
-      const dy = tf.tensor4d(rng.fillNormal(new Float32Array(2 * (h >> 1) * (w >> 1) * 3)), [2, h >> 1, w >> 1, 3]);
-      assertScaledClose(maxPool2x2(x).dataSync(), tf.maxPool(x, 2, 2, "valid").dataSync(), 0, `value ${h}×${w}`);
-      const ours = tf.grad((t: tf.Tensor) => maxPool2x2(t))(x, dy);
-      const reference = tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 2, 2, "valid"))(x, dy);
-      assertScaledClose(ours.dataSync(), reference.dataSync(), 0, `gradient ${h}×${w}`);
-    }
-  });
-});
-
-Deno.test("LeNet's constant-weight forward has the same logits and input gradient as its forward", () => {
-  const model = new LeNet({ height: 28, width: 28, channels: 1, classes: 10, widthFactor: 1 }, new Rng(23));
-  const rng = new Rng(24);
-  tf.tidy(() => {
-    const x = tf.tensor4d(rng.fillUniform(new Float32Array(3 * 784), -1, 1), [3, 28, 28, 1]);
-    const y = tf.tensor1d([3, 1, 4], "int32");
-    assertScaledClose(model.forwardConstantWeights(x).dataSync(), model.forward(x).dataSync(), 1e-6, "logits");
-    const g = (f: (t: tf.Tensor) => tf.Tensor) => tf.grad((t: tf.Tensor) => crossEntropy(f(t), y))(x).dataSync();
-    assertScaledClose(g((t) => model.forwardConstantWeights(t)), g((t) => model.forward(t)), 1e-5, "∂/∂x");
-  });
-  model.dispose();
-});
-
-Deno.test("LeNet's forward-convolution gradients equal tfjs' own conv2d gradients", () => {
-  const rng = new Rng(17);
-  const random = (shape: number[]) =>
-    tf.tensor(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1))), shape);
-  tf.tidy(() => {
-    for (const [side, cin, cout] of [[12, 1, 3], [9, 4, 5]]) {
-      const x = random([2, side, side, cin]) as tf.Tensor4D, w = random([5, 5, cin, cout]) as tf.Tensor4D;
-      const dy = random([2, side - 4, side - 4, cout]) as tf.Tensor4D;
-      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-        tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, "valid")
-      )([x, w], dy);
-      assertScaledClose(convInputGradient(dy, w).dataSync(), dx.dataSync(), 1e-5, `∂x ${side}×${cin}→${cout}`);
-      assertScaledClose(convFilterGradient(x, dy).dataSync(), dw.dataSync(), 1e-5, `∂W ${side}×${cin}→${cout}`);
-    }
-  });
 });
 
 Deno.test("every method trains through the one loop, tensor count flat, test curve on the test set", async () => {

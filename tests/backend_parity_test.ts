@@ -345,6 +345,10 @@ Deno.test("wasm packed Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter matc
     [{ batch: 3, h: 14, w: 14, k: 5, stride: 1, pad: "same" }, 5, 11],
     [{ batch: 2, h: 12, w: 12, k: 5, stride: 1, pad: "valid" }, 6, 16],
     [{ batch: 2, h: 9, w: 7, k: 3, stride: 2, pad: 1 }, 13, 9],
+    // one input channel: tap-major patches (im2col_taps), stride 1 and strided with padding
+    [{ batch: 2, h: 28, w: 28, k: 3, stride: 1, pad: 1 }, 1, 64],
+    [{ batch: 2, h: 12, w: 12, k: 5, stride: 1, pad: "same" }, 1, 32],
+    [{ batch: 3, h: 9, w: 9, k: 3, stride: 2, pad: 1 }, 1, 40],
   ];
   const run = (c: ConvCase, cin: number, cout: number) => {
     const rng = new Rng(`packed/${JSON.stringify(c)}`);

@@ -1,8 +1,8 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { instantiateWat, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../lib/wasm/instantiate_wat.ts";
-import { ThreadedGemm } from "../lib/wasm/gemm_threads.ts";
+import { MIN_FLOPS, ThreadedGemm } from "../lib/wasm/gemm_threads.ts";
 import { initBackend, tf } from "../lib/tf.ts";
-import { setWasmThreads, wasmThreads } from "../lib/tf/wasm_batch_matmul.ts";
+import { packedKernels, setWasmThreads, wasmThreads } from "../lib/tf/wasm_batch_matmul.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { BatchNorm, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from "../lib/nn/mod.ts";
 import { Adam } from "../lib/train/adam.ts";
@@ -39,7 +39,10 @@ async function products(c: Case, threads: number[]): Promise<Float32Array[]> {
       assertEquals(g.helpers, t - 1, "every worker started");
     }
     g.gemm(a, sai, sak, b, sbk, sbj, cPtr, ldc, M, K, N, work, c.accumulate ? 1 : 0);
-    if (g instanceof ThreadedGemm) g.close();
+    if (g instanceof ThreadedGemm) {
+      assertEquals(g.splits, 1, "the product was split across the threads");
+      g.close();
+    }
     out.push(new Float32Array(heap.buffer).slice(cPtr / 4, cPtr / 4 + M * ldc));
   }
   return out;
@@ -47,14 +50,15 @@ async function products(c: Case, threads: number[]): Promise<Float32Array[]> {
 
 Deno.test("threaded gemm equals one thread bit for bit: row and column splits, transposes, accumulation, a band of C", async () => {
   const cases: Case[] = [
-    { M: 300, K: 130, N: 70 }, // rows
-    { M: 40, K: 200, N: 700 }, // columns (too few rows to split)
-    { M: 257, K: 300, N: 77, transposeA: true },
-    { M: 36, K: 513, N: 300, transposeB: true },
-    { M: 200, K: 64, N: 200, accumulate: true },
-    { M: 40, K: 300, N: 500, ldc: 531, accumulate: true },
+    { M: 300, K: 130, N: 300 }, // rows
+    { M: 40, K: 400, N: 700 }, // columns (too few rows to split)
+    { M: 257, K: 300, N: 160, transposeA: true },
+    { M: 36, K: 513, N: 600, transposeB: true },
+    { M: 200, K: 256, N: 200, accumulate: true },
+    { M: 40, K: 600, N: 500, ldc: 531, accumulate: true },
   ];
   for (const c of cases) {
+    assert(2 * c.M * c.K * c.N >= MIN_FLOPS, "large enough to be split");
     const [one, two, three] = await products(c, [1, 2, 3]);
     const label = JSON.stringify(c);
     assert(one.some((v) => v !== 0), label);
@@ -89,6 +93,10 @@ Deno.test("a UvA-style training step (convs, BatchNorm, dense, Adam) gives the s
         const { grads } = tf.variableGrads(() => crossEntropy(model.forward(x), labels) as tf.Scalar, params);
         opt.step(params.map((p) => grads[p.name]));
       });
+    }
+    if (threads > 1) {
+      const g = packedKernels()!.gemm;
+      assert(g instanceof ThreadedGemm && g.splits > 0, "some products ran on both threads");
     }
     const values = params.map((p) => Array.from(p.dataSync()));
     opt.dispose(), model.dispose(), tf.dispose([x, labels]);

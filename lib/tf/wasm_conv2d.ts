@@ -100,12 +100,21 @@ function patches(backend: WasmBackend, scratch: Scratch, x: TensorInfo, g: Geome
 
 /**
  * XNNPACK's forward convolution reads its input in place; im2col copies it k² times. With few
- * output channels (little arithmetic per copied float) or one input channel (im2col's slow,
- * pixel-at-a-time path) that copy costs more than the packed product saves, so those stay with
- * XNNPACK. The gradients have no XNNPACK kernel: the packed ones win everywhere but at fewer than
- * 8 output channels for the filter gradient.
+ * output channels (little arithmetic per copied float) that copy costs more than the packed
+ * product saves, so those stay with XNNPACK. One input channel takes the tap-major patches
+ * (im2col_taps: whole image rows at a time, where im2col would copy one float per call). The
+ * gradients have no XNNPACK kernel: the packed ones win everywhere but at fewer than 8 output
+ * channels for the filter gradient.
  */
-const packedForwardPays = (g: Geometry) => g.co >= 32 && g.c >= 2;
+const packedForwardPays = (g: Geometry) => g.co >= 32;
+
+/** Pᵀ [k·k, n·oh·ow] of a single-channel x (4 floats of slack after it). */
+function tapPatches(backend: WasmBackend, scratch: Scratch, x: TensorInfo, g: Geometry): TensorInfo {
+  const { im2col } = packedKernels()!;
+  const PT = scratch.floats(g.k * g.k * g.n * g.oh * g.ow + 4);
+  im2col.im2col_taps(at(backend, x), at(backend, PT), g.n, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow);
+  return PT;
+}
 
 const usable = (...ts: TensorInfo[]) => packedKernels() !== null && ts.every((t) => t.dtype === "float32");
 
@@ -116,13 +125,15 @@ function conv2dPacked(original: tf.KernelFunc): tf.KernelFunc {
     if (!g || !packedForwardPays(g)) return original(args);
     const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
     try {
-      const P = patches(backend, scratch, x, g), work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
+      const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c, taps = g.c === 1;
+      // y = P·W; with one channel P is stored transposed (tap-major): A(i, k) = Pᵀ[k, i].
+      const P = taps ? tapPatches(backend, scratch, x, g) : patches(backend, scratch, x, g);
+      const work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
       const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
-      const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
       packedKernels()!.gemm.gemm(
         at(backend, P),
-        K,
-        1,
+        taps ? 1 : K,
+        taps ? M : 1,
         at(backend, filter),
         g.co,
         1,
@@ -149,14 +160,15 @@ function conv2dBackpropFilterPacked(original: tf.KernelFunc): tf.KernelFunc {
     if (!g || g.co < 8) return original(args);
     const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
     try {
-      const P = patches(backend, scratch, x, g), work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
+      const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c, taps = g.c === 1;
+      const P = taps ? tapPatches(backend, scratch, x, g) : patches(backend, scratch, x, g);
+      const work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
       const dW = backend.makeOutput(attrs.filterShape, "float32");
-      const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
-      // dW [K, co] = Pᵀ·dy: A(i, m) = P[m, i].
+      // dW [K, co] = Pᵀ·dy: A(i, m) = P[m, i], or Pᵀ[i, m] as stored with one channel.
       packedKernels()!.gemm.gemm(
         at(backend, P),
-        1,
-        K,
+        taps ? M : 1,
+        taps ? 1 : K,
         at(backend, dy),
         g.co,
         1,

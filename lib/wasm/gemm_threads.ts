@@ -15,8 +15,8 @@ import { SLOT } from "./gemm_slots.ts";
 
 /** The shared memory's limit (1 GiB); a larger product runs on the main thread alone. */
 const MAX_PAGES = 16384;
-/** Below this many flops a product is not worth a round trip to a worker. */
-const MIN_FLOPS = 4e6;
+/** Below this many flops (about a millisecond on one thread) a product is not worth a round trip and copies. */
+export const MIN_FLOPS = 2e7;
 /** About how many flops one float copy costs (copies stream ≈ 10× more floats per second). */
 const FLOPS_PER_COPIED_FLOAT = 10;
 
@@ -36,6 +36,8 @@ export class ThreadedGemm implements PackedGemm {
   readonly #ctl: Int32Array[];
   readonly #workers: Worker[] = [];
   #seq = 0;
+  /** Products split across threads so far (the others ran on the main thread alone). */
+  splits = 0;
   #starting: Promise<void> | null = null;
 
   /** `threads` counts the main thread: 2 starts one worker. */
@@ -85,6 +87,7 @@ export class ThreadedGemm implements PackedGemm {
     const whole = { r0: 0, r1: M, c0: 0, c1: N };
     const sharedA = byRows ? null : copyA(whole, layout.shared), sharedB = byRows ? copyB(whole, layout.shared) : null;
     const seq = ++this.#seq;
+    this.splits++;
     theirs.forEach((s, w) => {
       const rows = s.r1 - s.r0, cols = s.c1 - s.c0, at = layout.blocks[w];
       const A = sharedA ?? copyA(s, at.a), B = sharedB ?? copyB(s, at.b);

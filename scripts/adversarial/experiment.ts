@@ -127,7 +127,7 @@ class Runner {
     if (trained.stopped) this.#log(`${method}: ${trained.stopped}; kept the weights of epoch ${trained.keptEpoch}`);
     await saveState(model, weightsPath(outDir, method), { config: JSON.stringify(this.methodConfig(method)) });
     const evalStarted = performance.now();
-    const classify = (x: tf.Tensor) => model.forwardConstantWeights(x);
+    const classify = (x: tf.Tensor) => model.forward(x);
     const evaluation = await evaluateRobustness(
       classify,
       this.#data.test,

@@ -4,14 +4,12 @@
  *   → linear 120 → ReLU → linear 84 → ReLU → linear 10.
  * On 28×28 MNIST the flattened features are 16·4·4 = 256 (the seed's 16·5·5 is for 32×32 CIFAR).
  * `width` multiplies the two conv widths (1 = the seed's 6 and 16 channels).
- * The two conv blocks' activations are exposed as `features` for the perceptual distance. The
- * convolutions and pools take their gradients from fast ops (forward_conv_gradients.ts,
- * max_pool_2x2.ts): attacks differentiate the network once per step.
+ * The two conv blocks' activations are exposed as `features` for the perceptual distance. Attacks
+ * differentiate the network with respect to its input once per step; tfjs' tape computes only the
+ * gradients on the path to what is differentiated, so they never compute the weights' gradients.
  */
 import { tf } from "../../lib/tf.ts";
-import { Flatten, Linear, Module, ReLU, Sequential } from "../../lib/nn/mod.ts";
-import { maxPool2x2 } from "./max_pool_2x2.ts";
-import { ForwardGradientConv2d as Conv2d } from "./forward_conv_gradients.ts";
+import { Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential } from "../../lib/nn/mod.ts";
 import type { Rng } from "../../lib/random/rng.ts";
 
 export interface LeNetShape {
@@ -34,6 +32,7 @@ export function lenetFeatureSide(side: number): number {
 export class LeNet extends Module {
   readonly conv1: Conv2d;
   readonly conv2: Conv2d;
+  readonly pool = new MaxPool2d(2);
   readonly head: Sequential;
 
   constructor(readonly shape: LeNetShape, rng: Rng) {
@@ -58,28 +57,14 @@ export class LeNet extends Module {
     );
   }
 
-  /** The pooled activations of both conv blocks, [n, 12, 12, 6] and [n, 4, 4, 16] on MNIST. */
-  #blocks(imagesNHWC: tf.Tensor, constantWeights: boolean): tf.Tensor[] {
-    const conv = (layer: Conv2d, x: tf.Tensor) => constantWeights ? layer.forwardConstantWeights(x) : layer.forward(x);
-    const first = maxPool2x2(tf.relu(conv(this.conv1, imagesNHWC)));
-    return [first, maxPool2x2(tf.relu(conv(this.conv2, first)))];
+  /** The conv blocks' pooled activations, [n, 12, 12, 6] and [n, 4, 4, 16] on MNIST (the perceptual features). */
+  features(imagesNHWC: tf.Tensor): tf.Tensor[] {
+    const first = this.pool.forward(tf.relu(this.conv1.forward(imagesNHWC)));
+    return [first, this.pool.forward(tf.relu(this.conv2.forward(first)))];
   }
 
   /** imagesNHWC [n, h, w, c] → logits [n, classes]. */
   forward(imagesNHWC: tf.Tensor): tf.Tensor {
-    return this.head.forward(this.#blocks(imagesNHWC, false)[1]);
-  }
-
-  /**
-   * The same logits with the conv weights as constants: for attacks and evaluation, which need
-   * only gradients with respect to the input (see forward_conv_gradients.ts).
-   */
-  forwardConstantWeights(imagesNHWC: tf.Tensor): tf.Tensor {
-    return this.head.forward(this.#blocks(imagesNHWC, true)[1]);
-  }
-
-  /** The conv blocks' activations of the frozen network (the perceptual feature extractor). */
-  features(imagesNHWC: tf.Tensor): tf.Tensor[] {
-    return this.#blocks(imagesNHWC, true);
+    return this.head.forward(this.features(imagesNHWC)[1]);
   }
 }

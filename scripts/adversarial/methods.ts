@@ -49,20 +49,12 @@ export interface MethodObjective {
   dispose: () => void;
 }
 
-/**
- * The objective of `method` for `model`; `attackModel` is the same function for the attacks (e.g.
- * with weights held constant, so attack steps compute input gradients only).
- */
-export function methodObjective(
-  method: Method,
-  model: Classifier,
-  ctx: MethodContext,
-  attackModel: Classifier = model,
-): MethodObjective {
+/** The objective of `method` for `model`. */
+export function methodObjective(method: Method, model: Classifier, ctx: MethodContext): MethodObjective {
   const c = ctx.config;
   const threat = threatFor(c, c.trainEpsilon);
   const ramp = new EpsilonRamp(Math.round(c.rampEpochs * ctx.stepsPerEpoch));
-  const pgdSteps = { steps: c.trainSteps, stepSize: inputLength(c, c.trainStepSize), ramp, attackModel };
+  const pgdSteps = { steps: c.trainSteps, stepSize: inputLength(c, c.trainStepSize), ramp };
   const plain = (objective: RobustObjective, details: Record<string, unknown> = {}): MethodObjective => ({
     objective,
     details,
@@ -74,7 +66,7 @@ export function methodObjective(
     case "fgsm": {
       const stepPixels = c.fgsmStepFactor * c.trainEpsilon;
       return plain(
-        fgsmTrainingObjective(model, { threat, stepSize: inputLength(c, stepPixels), rng: ctx.rng, ramp, attackModel }),
+        fgsmTrainingObjective(model, { threat, stepSize: inputLength(c, stepPixels), rng: ctx.rng, ramp }),
         { fgsmStepPixels: stepPixels },
       );
     }

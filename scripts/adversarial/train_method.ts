@@ -41,7 +41,7 @@ function guardMeasure(model: LeNet, train: ImageTensors, ctx: MethodContext, met
   const c = ctx.config;
   const rows = Int32Array.from({ length: Math.min(GUARD_BATCH, train.n) }, (_, i) => i);
   const rng = Rng.derive(c.seed, method, "guard");
-  const classify = (x: tf.Tensor) => model.forwardConstantWeights(x);
+  const classify = (x: tf.Tensor) => model.forward(x);
   return async () => {
     const correct = tf.tidy(() => {
       const { imagesNHWC, labels } = train.batch(rows);
@@ -72,12 +72,7 @@ export async function trainMethod(
   const started = performance.now();
   const params = model.parameters();
   const optimizer = new Adam(params, c.lr);
-  const { objective, details, dispose } = methodObjective(
-    method,
-    (x) => model.forward(x),
-    ctx,
-    (x) => model.forwardConstantWeights(x),
-  );
+  const { objective, details, dispose } = methodObjective(method, (x) => model.forward(x), ctx);
   const shuffle = Rng.derive(c.seed, method, "shuffle");
   const testRows = minibatches(Int32Array.from({ length: test.n }, (_, i) => i), c.evalBatchSize);
   const guard = method === "standard"

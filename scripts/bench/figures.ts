@@ -39,7 +39,7 @@ function stepEntries(report: BenchReport): (BenchEntry & { singleModelMsPerStep:
 
 const ENGINE_LABELS: Record<string, string> = {
   native: "native engine (our wasm SIMD kernels)",
-  wasm: "tfjs wasm (XNNPACK)",
+  wasm: "tfjs wasm (XNNPACK + our kernels)",
   cpu: "tfjs cpu (plain JS)",
   webgpu: "tfjs WebGPU",
 };

@@ -19,8 +19,6 @@ export interface FgsmTrainingOptions {
   /** Step α in network-input units (Wong et al.: 1.25ε). */
   stepSize: number;
   rng: Rng;
-  /** The same classifier for the attack, e.g. with weights held constant (default: the model). */
-  attackModel?: Classifier;
   /** Warm-up of ε (and the step) over the first training steps. */
   ramp?: EpsilonRamp;
 }

@@ -70,8 +70,6 @@ export interface PerceptualOptions {
   /** σ of the start x + σ·N(0, I), network-input units. */
   startNoise: number;
   rng: Rng;
-  /** The same classifier for the attack, e.g. with weights held constant (default: the model). */
-  attackModel?: Classifier;
   /** Warm-up of ε (and the step) over the first training steps. */
   ramp?: EpsilonRamp;
 }
@@ -111,7 +109,7 @@ export function perceptualObjective(model: Classifier, opts: PerceptualOptions):
   return (batch, training) => {
     if (!training) return cleanStats(model, batch);
     const adversarial = perceptualAdversary(
-      opts.attackModel ?? model,
+      model,
       batch.imagesNHWC,
       batch.labels,
       opts,

@@ -20,8 +20,6 @@ export interface PgdTrainingOptions {
   /** Step α in network-input units. */
   stepSize: number;
   rng: Rng;
-  /** The same classifier for the attack, e.g. with weights held constant (default: the model). */
-  attackModel?: Classifier;
   /** [classes] weights of the outer cross-entropy; null for the plain mean. */
   classWeights?: tf.Tensor1D | null;
   /** Warm-up of ε (and the step) over the first training steps. */
@@ -33,7 +31,7 @@ export function pgdTrainingObjective(model: Classifier, opts: PgdTrainingOptions
     if (!training) return cleanStats(model, batch);
     const fraction = rampFraction(opts.ramp);
     const adversarial = pgd(
-      opts.attackModel ?? model,
+      model,
       batch.imagesNHWC,
       batch.labels,
       scaledThreat(opts.threat, fraction),

@@ -32,8 +32,6 @@ export interface TradesOptions {
   /** σ of the start x + σ·N(0, I), network-input units (0.001 in [0, 1] pixel units in the paper). */
   startNoise: number;
   rng: Rng;
-  /** The same classifier for the attack, e.g. with weights held constant (default: the model). */
-  attackModel?: Classifier;
   /** Warm-up of ε (and the step) over the first training steps. */
   ramp?: EpsilonRamp;
 }
@@ -62,7 +60,7 @@ export function tradesLoss(model: Classifier, batch: ImageBatch, adversarial: tf
 export function tradesObjective(model: Classifier, opts: TradesOptions): RobustObjective {
   return (batch, training) => {
     if (!training) return cleanStats(model, batch);
-    const adversarial = tradesAdversary(opts.attackModel ?? model, batch.imagesNHWC, opts, rampFraction(opts.ramp));
+    const adversarial = tradesAdversary(model, batch.imagesNHWC, opts, rampFraction(opts.ramp));
     return tradesLoss(model, batch, adversarial, opts.beta);
   };
 }
