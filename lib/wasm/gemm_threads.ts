@@ -1,9 +1,10 @@
 /**
  * gemm_packed.wat on several threads. tfjs' heap is an ordinary (unshared) WebAssembly.Memory, so
  * a worker cannot read it: the main thread computes its share of C in place on the heap, and each
- * worker its share on a copy of the operands in one shared WebAssembly.Memory. The product is split
- * by rows of C (or, when C has few rows, by columns); every entry is still the same sum in the same
- * order, so the result is bit-identical to one thread's whatever the split.
+ * worker its share on compact copies, in one shared WebAssembly.Memory, of what it reads — a band of
+ * A's rows and all of B, or all of A and a band of B's columns, whichever split copies less. Every
+ * entry is still the same sum in the same order, so the result is bit-identical to one thread's
+ * whatever the split.
  *
  * The main thread also does the copies, so it takes a smaller share: per copied float it gives up
  * FLOPS_PER_COPIED_FLOAT multiply-adds of work. Workers start on the first product large enough to
