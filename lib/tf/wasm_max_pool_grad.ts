@@ -6,8 +6,8 @@
  *   dx[n, y, x, c] = Σ over windows (oy, ox) whose argmax is (y, x) of dy[n, oy, ox, c].
  *
  * One pass over the windows on the tfjs heap, for any window, stride and padding in NHWC float32
- * without dilation: four channels at a time in lib/wasm/max_pool_grad.wat when the channels are a
- * multiple of 4, else on views of the heap here; anything else keeps the kernel it wraps.
+ * without dilation, in lib/wasm/max_pool_grad.wat (four channels at a time), or on views of the
+ * heap here when that kernel did not compile; anything else keeps the kernel it wraps.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { instantiateWat } from "../wasm/instantiate_wat.ts";
@@ -59,7 +59,7 @@ export function maxPoolGradDirect(original: tf.KernelFunc): tf.KernelFunc {
     const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const top = info.padInfo.top, left = info.padInfo.left;
-    if (simd && C % 4 === 0) {
+    if (simd) {
       const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
       simd.max_pool_grad(at(input), at(dy), at(dx), batchSize, H, W, C, OH, OW, kh, kw, sh, sw, top, left);
       return dx;

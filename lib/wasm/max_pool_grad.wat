@@ -1,4 +1,5 @@
-;; The gradient of max pooling in NHWC, four channels at a time (C a multiple of 4; dx zeroed first):
+;; The gradient of max pooling in NHWC, four channels at a time (the last C mod 4 one at a time; dx
+;; zeroed first):
 ;;   dx[n, y, x, c] += dy[n, oy, ox, c] for the first tap (y, x) of window (oy, ox), in row-major
 ;;   window order, that holds the window's maximum — the cpu backend's choice, whose running maximum
 ;;   starts at −∞ and takes a tap only when it is strictly greater (so NaN never wins, a window of
@@ -14,8 +15,10 @@
     (local $n i32) (local $oy i32) (local $ox i32) (local $ch i32) (local $y i32) (local $xx i32)
     (local $y0 i32) (local $y1 i32) (local $x0 i32) (local $x1 i32)
     (local $img i32) (local $pix i32) (local $g i32) (local $rowBytes i32) (local $imgBytes i32) (local $cb i32)
-    (local $best v128) (local $v v128) (local $open v128) (local $hit v128) (local $grad v128)
+    (local $cb4 i32) (local $best v128) (local $v v128) (local $open v128) (local $hit v128) (local $grad v128)
+    (local $bestS f32) (local $openS i32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $cb4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2)))
     (local.set $rowBytes (i32.mul (local.get $w) (local.get $cb)))
     (local.set $imgBytes (i32.mul (local.get $h) (local.get $rowBytes)))
     (local.set $g (local.get $dy))
@@ -39,7 +42,7 @@
           (if (i32.gt_s (local.get $x1) (local.get $w)) (then (local.set $x1 (local.get $w))))
           (local.set $ch (i32.const 0))
           (block $c_done (loop $cl
-            (br_if $c_done (i32.ge_u (local.get $ch) (local.get $cb)))
+            (br_if $c_done (i32.ge_u (local.get $ch) (local.get $cb4)))
             ;; sweep 1: the running maximum
             (local.set $best (v128.const f32x4 -inf -inf -inf -inf))
             (local.set $y (local.get $y0))
@@ -80,6 +83,45 @@
             (local.set $g (i32.add (local.get $g) (i32.const 16)))
             (local.set $ch (i32.add (local.get $ch) (i32.const 16)))
             (br $cl)))
+          ;; the last C mod 4 channels, one at a time, by the same two sweeps
+          (block $s_done (loop $sl
+            (br_if $s_done (i32.ge_u (local.get $ch) (local.get $cb)))
+            (local.set $bestS (f32.const -inf))
+            (local.set $y (local.get $y0))
+            (block $ys_done (loop $ysl
+              (br_if $ys_done (i32.ge_s (local.get $y) (local.get $y1)))
+              (local.set $xx (local.get $x0))
+              (block $xs_done (loop $xsl
+                (br_if $xs_done (i32.ge_s (local.get $xx) (local.get $x1)))
+                (local.set $pix (i32.add (i32.add (local.get $img) (local.get $ch))
+                  (i32.add (i32.mul (local.get $y) (local.get $rowBytes)) (i32.mul (local.get $xx) (local.get $cb)))))
+                (if (f32.gt (f32.load (i32.add (local.get $x) (local.get $pix))) (local.get $bestS))
+                  (then (local.set $bestS (f32.load (i32.add (local.get $x) (local.get $pix))))))
+                (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
+                (br $xsl)))
+              (local.set $y (i32.add (local.get $y) (i32.const 1)))
+              (br $ysl)))
+            (local.set $openS (f32.gt (local.get $bestS) (f32.const -inf)))
+            (local.set $y (local.get $y0))
+            (block $ys2_done (loop $ys2l
+              (br_if $ys2_done (i32.or (i32.eqz (local.get $openS)) (i32.ge_s (local.get $y) (local.get $y1))))
+              (local.set $xx (local.get $x0))
+              (block $xs2_done (loop $xs2l
+                (br_if $xs2_done (i32.or (i32.eqz (local.get $openS)) (i32.ge_s (local.get $xx) (local.get $x1))))
+                (local.set $pix (i32.add (i32.add (local.get $img) (local.get $ch))
+                  (i32.add (i32.mul (local.get $y) (local.get $rowBytes)) (i32.mul (local.get $xx) (local.get $cb)))))
+                (if (f32.eq (f32.load (i32.add (local.get $x) (local.get $pix))) (local.get $bestS))
+                  (then
+                    (f32.store (i32.add (local.get $dx) (local.get $pix))
+                      (f32.add (f32.load (i32.add (local.get $dx) (local.get $pix))) (f32.load (local.get $g))))
+                    (local.set $openS (i32.const 0))))
+                (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
+                (br $xs2l)))
+              (local.set $y (i32.add (local.get $y) (i32.const 1)))
+              (br $ys2l)))
+            (local.set $g (i32.add (local.get $g) (i32.const 4)))
+            (local.set $ch (i32.add (local.get $ch) (i32.const 4)))
+            (br $sl)))
           (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
           (br $oxl)))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
