@@ -16,6 +16,7 @@ import { enableWasmGemm, registerWasmBatchMatMul } from "./tf/wasm_batch_matmul.
 import { enableWasmAdam } from "./tf/wasm_adam.ts";
 import { enableWasmMaxPoolGrad } from "./tf/wasm_max_pool_grad.ts";
 import { enableWasmBatchNorm } from "./tf/wasm_batch_norm.ts";
+import { wasmHeap } from "./tf/wasm_backend.ts";
 import { ensureRuntimeDir } from "./mesa_env.ts";
 
 tf.enableProdMode();
@@ -120,12 +121,17 @@ async function setBackendQuietly(name: BackendName): Promise<boolean> {
   }
 }
 
-/** Our kernels on the wasm backend's heap: the products and convolutions, Adam, MaxPoolGrad, BatchNorm. */
+/**
+ * Our kernels on the wasm backend's heap: the products and convolutions, Adam, MaxPoolGrad,
+ * BatchNorm. A tfjs build that hides its heap keeps its own kernels.
+ */
 async function enableWasmKernels(backend: tf.KernelBackend): Promise<void> {
-  await enableWasmGemm(backend);
-  await enableWasmAdam(backend);
-  const memory = (backend as unknown as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
-  if (memory instanceof WebAssembly.Memory) await enableWasmMaxPoolGrad(memory), await enableWasmBatchNorm(memory);
+  const memory = wasmHeap(backend);
+  if (!memory) return;
+  await enableWasmGemm(memory);
+  await enableWasmAdam(memory);
+  await enableWasmMaxPoolGrad(memory);
+  await enableWasmBatchNorm(memory);
 }
 
 /** One-line description for logs. */

@@ -1,6 +1,6 @@
 import { tf } from "../tf.ts";
 import { Layer } from "./module.ts";
-import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN, hasWasmBatchNorm } from "../tf/wasm_batch_norm.ts";
+import { hasWasmBatchNorm, wasmBatchNormBackward, wasmBatchNormForward } from "../tf/wasm_batch_norm.ts";
 
 /**
  * Batch normalisation (Ioffe & Szegedy 2015) over every axis but the last (channels in NHWC, features
@@ -43,45 +43,18 @@ export class BatchNorm extends Layer {
    * to the batch's shape with a Tile per use; here broadcasting stays inside the arithmetic kernels.
    */
   private normalizeBatch(input: tf.Tensor, eps: number): tf.Tensor {
-    if (hasWasmBatchNorm(input)) return this.normalizeBatchWasm(input, eps);
-    const axes = Array.from({ length: input.rank - 1 }, (_, i) => i);
     const count = input.size / this.features;
+    const passes: BatchNormPasses = hasWasmBatchNorm(input)
+      ? { forward: wasmBatchNormForward, backward: wasmBatchNormBackward }
+      : tensorBatchNormPasses(input.rank, count);
     const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [x, gamma, beta] = args as tf.Tensor[], save = args[3] as tf.GradSaveFunc;
-      const { mean, variance } = tf.moments(x, axes);
-      this.updateRunningStats(mean, variance, count);
-      const rstd = tf.rsqrt(tf.add(variance, eps));
-      save([x, mean, rstd, gamma]);
-      return {
-        value: tf.batchNorm(x, mean, variance, beta, gamma, eps),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xs, mu, r, g] = saved;
-          const xhat = tf.mul(tf.sub(xs, mu), r);
-          const dBeta = tf.sum(dy, axes), dGamma = tf.sum(tf.mul(dy, xhat), axes);
-          const centred = tf.sub(tf.sub(dy, tf.div(dBeta, count)), tf.mul(xhat, tf.div(dGamma, count)));
-          return [tf.mul(centred, tf.mul(g, r)), dGamma, dBeta];
-        },
-      };
-    });
-    return normalize(input, this.gamma, this.beta);
-  }
-
-  /** The same normalisation and gradient in two kernels of our own on wasm (lib/tf/wasm_batch_norm.ts). */
-  private normalizeBatchWasm(input: tf.Tensor, eps: number): tf.Tensor {
-    const count = input.size / this.features;
-    const normalize = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const [x, gamma, beta] = args as tf.Tensor[], save = args[3] as tf.GradSaveFunc;
-      const [y, mean, variance, rstd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, {
-        eps,
-      }) as tf.Tensor[];
+      const { y, mean, variance, rstd } = passes.forward(x, gamma, beta, eps);
       this.updateRunningStats(mean, variance, count);
       save([x, mean, rstd, gamma]);
       return {
         value: y,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xs, mu, r, g] = saved;
-          return tf.engine().runKernel(BATCH_NORM_GRAD, { dy, x: xs, mean: mu, rstd: r, gamma: g }) as tf.Tensor[];
-        },
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => passes.backward(dy, saved[0], saved[1], saved[2], saved[3]),
       };
     });
     return normalize(input, this.gamma, this.beta);
@@ -100,4 +73,37 @@ export class BatchNorm extends Layer {
   override toString(): string {
     return `BatchNorm(${this.features})`;
   }
+}
+
+/**
+ * Training-mode BatchNorm's two passes with the formulas above: the batch statistics and y, then
+ * [∂x, ∂γ, ∂β] from dy and what the forward pass saved. Tensor ops here; on wasm, kernels of our own
+ * (lib/tf/wasm_batch_norm.ts).
+ */
+interface BatchNormPasses {
+  forward(
+    x: tf.Tensor,
+    gamma: tf.Tensor,
+    beta: tf.Tensor,
+    eps: number,
+  ): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor; rstd: tf.Tensor };
+  backward(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, rstd: tf.Tensor, gamma: tf.Tensor): tf.Tensor[];
+}
+
+/** The passes as tensor ops over every axis but the last (`count` entries per channel). */
+function tensorBatchNormPasses(rank: number, count: number): BatchNormPasses {
+  const axes = Array.from({ length: rank - 1 }, (_, i) => i);
+  return {
+    forward(x, gamma, beta, eps) {
+      const { mean, variance } = tf.moments(x, axes);
+      const rstd = tf.rsqrt(tf.add(variance, eps));
+      return { y: tf.batchNorm(x, mean, variance, beta, gamma, eps), mean, variance, rstd };
+    },
+    backward(dy, x, mean, rstd, gamma) {
+      const xhat = tf.mul(tf.sub(x, mean), rstd);
+      const dBeta = tf.sum(dy, axes), dGamma = tf.sum(tf.mul(dy, xhat), axes);
+      const centred = tf.sub(tf.sub(dy, tf.div(dBeta, count)), tf.mul(xhat, tf.div(dGamma, count)));
+      return [tf.mul(centred, tf.mul(gamma, rstd)), dGamma, dBeta];
+    },
+  };
 }

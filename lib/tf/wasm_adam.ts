@@ -8,6 +8,8 @@
  * Inputs: m, v (flat, as long as all parameters together), then p0…, g0…; outputs: m', v', p0'….
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
+import { registerWasmKernel } from "./wrap_kernel.ts";
 import { instantiateWat } from "../wasm/instantiate_wat.ts";
 
 export const FLAT_ADAM = "TsdlFlatAdam";
@@ -22,12 +24,6 @@ export interface FlatAdamAttrs {
   wd: number;
 }
 
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
-  wasm?: { asm?: { memory?: WebAssembly.Memory } };
-}
-
 interface AdamTfOrder {
   adam(...args: number[]): void;
 }
@@ -35,13 +31,9 @@ interface AdamTfOrder {
 let kernel: AdamTfOrder | null = null;
 
 /** Compiles the kernel against the wasm backend's heap and registers it; call once wasm is ready. */
-export async function enableWasmAdam(backend: tf.KernelBackend): Promise<void> {
-  const memory = (backend as WasmBackend).wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return;
+export async function enableWasmAdam(memory: WebAssembly.Memory): Promise<void> {
   kernel = await instantiateWat<AdamTfOrder>("adam_tf_order.wat", memory);
-  if (!tf.getKernel(FLAT_ADAM, "wasm")) {
-    tf.registerKernel({ kernelName: FLAT_ADAM, backendName: "wasm", kernelFunc: flatAdam as unknown as tf.KernelFunc });
-  }
+  registerWasmKernel(FLAT_ADAM, flatAdam);
 }
 
 /** Whether the current backend runs Adam's update in one kernel. */
@@ -61,7 +53,7 @@ function flatAdam(
   }
   const mOut = backend.makeOutput(m.shape, "float32"), vOut = backend.makeOutput(v.shape, "float32");
   const pOuts = params.map((p) => backend.makeOutput(p.shape, "float32"));
-  const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
   let offset = 0;
   params.forEach((p, i) => {
     const n = tf.util.sizeFromShape(p.shape), skip = 4 * offset;

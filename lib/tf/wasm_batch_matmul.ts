@@ -12,16 +12,11 @@
  * produces) and non-float products still go to tfjs' own kernel.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { wrapWasmKernel } from "./wrap_kernel.ts";
 import { type Gemm, instantiateWat, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../wasm/instantiate_wat.ts";
 import type { Im2colKernel } from "../native/engine.ts";
 import { ThreadedGemm } from "../wasm/gemm_threads.ts";
-
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
-  wasm: { asm: { memory: WebAssembly.Memory } };
-}
 
 let gemm: Gemm | null = null;
 let gemmMemory: WebAssembly.Memory | null = null;
@@ -65,10 +60,8 @@ export function defaultWasmThreads(): number {
   return n;
 }
 
-/** Compiles gemm.wat (and the convolutions' kernels) against the wasm backend's memory; call after the wasm backend is initialised. */
-export async function enableWasmGemm(backend: tf.KernelBackend): Promise<void> {
-  const memory = (backend as WasmBackend).wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return; // an unexpected tfjs build: keep its own kernel
+/** Compiles gemm.wat (and the convolutions' kernels) against the wasm backend's heap; call after the wasm backend is initialised. */
+export async function enableWasmGemm(memory: WebAssembly.Memory): Promise<void> {
   if (gemm && gemmMemory === memory) return;
   gemm = await instantiateWat<Gemm>("gemm.wat", memory);
   // gemm_packed.wat uses relaxed SIMD; an engine without it keeps the kernels above and XNNPACK.
@@ -103,8 +96,7 @@ function batchMatMulSimd(
   }
   const out = wasm.makeOutput([...batchShape, M, N], "float32"); // may grow the heap: read offsets after
   const work = packed && M >= PACKED_MIN_ROWS ? wasm.makeOutput([PACKED_GEMM_WORK_FLOATS], "float32") : null;
-  const pa = wasm.dataIdMap.get(a.dataId).memoryOffset, pb = wasm.dataIdMap.get(b.dataId).memoryOffset;
-  const pc = wasm.dataIdMap.get(out.dataId).memoryOffset;
+  const pa = heapOffset(wasm, a), pb = heapOffset(wasm, b), pc = heapOffset(wasm, out);
   const strideA = batchA === 1 ? 0 : 4 * M * K, strideB = batchB === 1 ? 0 : 4 * K * N;
   for (let e = 0; e < batch; e++) {
     const ea = pa + e * strideA, eb = pb + e * strideB, ec = pc + 4 * e * M * N;
@@ -123,7 +115,7 @@ function batchMatMulSimd(
         M,
         K,
         N,
-        wasm.dataIdMap.get(work.dataId).memoryOffset,
+        heapOffset(wasm, work),
         0,
       );
     } else if (transposeB) g.gemm_nt(ea, eb, ec, M, K, N);

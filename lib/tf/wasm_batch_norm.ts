@@ -2,22 +2,19 @@
  * Training-mode batch normalisation as two wasm kernels (lib/wasm/batch_norm.wat) on the tfjs heap,
  * for float32 inputs whose channels are a multiple of 4: the forward pass (batch mean, biased
  * variance, 1/√(σ² + ε), y) in three passes over x, the closed-form backward pass in two, where
- * tfjs ops make a pass per operation. lib/nn/batchnorm.ts uses them through tf.customGrad.
+ * tfjs ops make a pass per operation. lib/nn/batchnorm.ts uses them through tf.customGrad
+ * (`wasmBatchNormForward`, `wasmBatchNormBackward`).
  *
  *   BATCH_NORM_TRAIN: {x, gamma, beta}, {eps}       → [y, mean, variance, rstd]
  *   BATCH_NORM_GRAD:  {dy, x, mean, rstd, gamma}    → [dx, dGamma, dBeta]
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
+import { registerWasmKernel } from "./wrap_kernel.ts";
 import { instantiateWat } from "../wasm/instantiate_wat.ts";
 
 export const BATCH_NORM_TRAIN = "TsdlBatchNormTrain";
 export const BATCH_NORM_GRAD = "TsdlBatchNormGrad";
-
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  disposeData(id: tf.DataId): boolean;
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
-}
 
 interface BatchNormKernels {
   forward(...args: number[]): void;
@@ -29,13 +26,19 @@ let kernels: BatchNormKernels | null = null;
 /** Compiles the kernels against the wasm backend's heap and registers them; call once wasm is ready. */
 export async function enableWasmBatchNorm(memory: WebAssembly.Memory): Promise<void> {
   kernels = await instantiateWat<BatchNormKernels>("batch_norm.wat", memory);
-  const register = (kernelName: string, kernelFunc: unknown) => {
-    if (!tf.getKernel(kernelName, "wasm")) {
-      tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc: kernelFunc as tf.KernelFunc });
-    }
-  };
-  register(BATCH_NORM_TRAIN, batchNormTrain);
-  register(BATCH_NORM_GRAD, batchNormGrad);
+  registerWasmKernel(BATCH_NORM_TRAIN, batchNormTrain);
+  registerWasmKernel(BATCH_NORM_GRAD, batchNormGrad);
+}
+
+/** BATCH_NORM_TRAIN: the batch statistics and y of x (channels last). */
+export function wasmBatchNormForward(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number) {
+  const [y, mean, variance, rstd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { eps }) as tf.Tensor[];
+  return { y, mean, variance, rstd };
+}
+
+/** BATCH_NORM_GRAD: [∂x, ∂γ, ∂β]. */
+export function wasmBatchNormBackward(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tensor, rstd: tf.Tensor, gamma: tf.Tensor) {
+  return tf.engine().runKernel(BATCH_NORM_GRAD, { dy, x, mean, rstd, gamma }) as tf.Tensor[];
 }
 
 /** Whether the current backend normalises `x` (channels last) with these kernels. */
@@ -43,7 +46,7 @@ export function hasWasmBatchNorm(x: tf.Tensor): boolean {
   return kernels !== null && tf.getBackend() === "wasm" && x.dtype === "float32" && x.shape[x.rank - 1] % 4 === 0;
 }
 
-const at = (backend: WasmBackend, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+const at = heapOffset;
 
 function channelsAndRows(x: tf.TensorInfo): [number, number] {
   const c = x.shape[x.shape.length - 1];

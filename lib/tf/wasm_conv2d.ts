@@ -11,16 +11,11 @@
  * without dilation; anything else keeps the kernel it wraps.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { packedKernels } from "./wasm_batch_matmul.ts";
 import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
 
 type TensorInfo = tf.TensorInfo;
-
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): tf.backend_util.TypedArray;
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
-}
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -87,7 +82,7 @@ class Scratch {
   }
 }
 
-const at = (backend: WasmBackend, t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+const at = heapOffset;
 
 /** P [n·oh·ow, k·k·c] of x (4 floats of slack after it, for im2col's whole-vector copies). */
 function patches(backend: WasmBackend, scratch: Scratch, x: TensorInfo, g: Geometry): TensorInfo {
@@ -108,12 +103,21 @@ function patches(backend: WasmBackend, scratch: Scratch, x: TensorInfo, g: Geome
  */
 const packedForwardPays = (g: Geometry) => g.co >= 32;
 
-/** Pᵀ [k·k, n·oh·ow] of a single-channel x (4 floats of slack after it). */
-function tapPatches(backend: WasmBackend, scratch: Scratch, x: TensorInfo, g: Geometry): TensorInfo {
-  const { im2col } = packedKernels()!;
-  const PT = scratch.floats(g.k * g.k * g.n * g.oh * g.ow + 4);
-  im2col.im2col_taps(at(backend, x), at(backend, PT), g.n, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow);
-  return PT;
+/**
+ * The patch matrix P(m, i) of x with its strides (floats per row m, per tap i): im2col's row-major
+ * P, or for one channel the tap-major Pᵀ [k·k, n·oh·ow] (im2col_taps).
+ */
+function patchMatrix(
+  backend: WasmBackend,
+  scratch: Scratch,
+  x: TensorInfo,
+  g: Geometry,
+): { P: TensorInfo; rowStride: number; tapStride: number } {
+  const rows = g.n * g.oh * g.ow, taps = g.k * g.k * g.c;
+  if (g.c !== 1) return { P: patches(backend, scratch, x, g), rowStride: taps, tapStride: 1 };
+  const PT = scratch.floats(taps * rows + 4);
+  packedKernels()!.im2col.im2col_taps(at(backend, x), at(backend, PT), g.n, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow);
+  return { P: PT, rowStride: 1, tapStride: rows };
 }
 
 const usable = (...ts: TensorInfo[]) => packedKernels() !== null && ts.every((t) => t.dtype === "float32");
@@ -125,15 +129,15 @@ function conv2dPacked(original: tf.KernelFunc): tf.KernelFunc {
     if (!g || !packedForwardPays(g)) return original(args);
     const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
     try {
-      const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c, taps = g.c === 1;
-      // y = P·W; with one channel P is stored transposed (tap-major): A(i, k) = Pᵀ[k, i].
-      const P = taps ? tapPatches(backend, scratch, x, g) : patches(backend, scratch, x, g);
+      const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
+      const { P, rowStride, tapStride } = patchMatrix(backend, scratch, x, g);
       const work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
       const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
+      // y = P·W
       packedKernels()!.gemm.gemm(
         at(backend, P),
-        taps ? 1 : K,
-        taps ? M : 1,
+        rowStride,
+        tapStride,
         at(backend, filter),
         g.co,
         1,
@@ -160,15 +164,15 @@ function conv2dBackpropFilterPacked(original: tf.KernelFunc): tf.KernelFunc {
     if (!g || g.co < 8) return original(args);
     const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
     try {
-      const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c, taps = g.c === 1;
-      const P = taps ? tapPatches(backend, scratch, x, g) : patches(backend, scratch, x, g);
+      const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
+      const { P, rowStride, tapStride } = patchMatrix(backend, scratch, x, g);
       const work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
       const dW = backend.makeOutput(attrs.filterShape, "float32");
-      // dW [K, co] = Pᵀ·dy: A(i, m) = P[m, i], or Pᵀ[i, m] as stored with one channel.
+      // dW [K, co] = Pᵀ·dy: A(i, m) = P(m, i).
       packedKernels()!.gemm.gemm(
         at(backend, P),
-        taps ? M : 1,
-        taps ? 1 : K,
+        tapStride,
+        rowStride,
         at(backend, dy),
         g.co,
         1,

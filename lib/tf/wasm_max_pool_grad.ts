@@ -10,6 +10,7 @@
  * heap here when that kernel did not compile; anything else keeps the kernel it wraps.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { instantiateWat } from "../wasm/instantiate_wat.ts";
 
 interface MaxPoolGradKernel {
@@ -24,12 +25,6 @@ export async function enableWasmMaxPoolGrad(memory: WebAssembly.Memory): Promise
 }
 
 type TensorInfo = tf.TensorInfo;
-
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): tf.backend_util.TypedArray;
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
-}
 
 interface PoolAttrs {
   filterSize: number | [number, number];
@@ -60,7 +55,7 @@ export function maxPoolGradDirect(original: tf.KernelFunc): tf.KernelFunc {
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const top = info.padInfo.top, left = info.padInfo.left;
     if (simd) {
-      const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+      const at = (t: TensorInfo) => heapOffset(backend, t);
       simd.max_pool_grad(at(input), at(dy), at(dx), batchSize, H, W, C, OH, OW, kh, kw, sh, sw, top, left);
       return dx;
     }

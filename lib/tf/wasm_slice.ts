@@ -10,14 +10,10 @@
  * computed: results are equal.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmBackend } from "./wasm_backend.ts";
 import { wrapWasmKernel } from "./wrap_kernel.ts";
 
 type TensorInfo = tf.TensorInfo;
-
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): tf.backend_util.TypedArray;
-}
 
 /** The part [begin, begin+size) of x when it is one contiguous run, else null. */
 function contiguousSlice(backend: WasmBackend, x: TensorInfo, begin: number[], size: number[]): TensorInfo | null {

@@ -8,14 +8,10 @@
  * once, so they are at least as accurate as tfjs' float32 loop. Other reductions keep its kernel.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmBackend } from "./wasm_backend.ts";
 import { wrapWasmKernel } from "./wrap_kernel.ts";
 
 type TensorInfo = tf.TensorInfo;
-
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): tf.backend_util.TypedArray;
-}
 
 function leadingReduction(mean: boolean): (original: tf.KernelFunc) => tf.KernelFunc {
   return (original) => (args) => {

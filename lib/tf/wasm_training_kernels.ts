@@ -21,7 +21,8 @@
  *   memory, so the copy costs little, and results equal the cpu backend's by construction.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { wrapWasmKernel } from "./wrap_kernel.ts";
+import type { WasmBackend } from "./wasm_backend.ts";
+import { registerWasmKernel, wrapWasmKernel } from "./wrap_kernel.ts";
 import { registerWasmSlice } from "./wasm_slice.ts";
 import { registerWasmLeadingReductions } from "./wasm_sum_leading.ts";
 import { PACKED_CONV_WRAPPERS } from "./wasm_conv2d.ts";
@@ -29,11 +30,6 @@ import { maxPoolGradDirect } from "./wasm_max_pool_grad.ts";
 
 type TensorInfo = tf.TensorInfo;
 type Attrs = tf.NamedAttrMap;
-
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): tf.backend_util.TypedArray;
-}
 
 function run(
   name: string,
@@ -195,13 +191,10 @@ let registered = false;
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
-  if (!tf.getKernel("Conv2DBackpropFilter", "wasm")) {
-    tf.registerKernel({
-      kernelName: "Conv2DBackpropFilter",
-      backendName: "wasm",
-      kernelFunc: PACKED_CONV_WRAPPERS.Conv2DBackpropFilter(conv2dBackpropFilter as tf.KernelFunc),
-    });
-  }
+  registerWasmKernel(
+    "Conv2DBackpropFilter",
+    PACKED_CONV_WRAPPERS.Conv2DBackpropFilter(conv2dBackpropFilter as tf.KernelFunc),
+  );
   wrapWasmKernel("Conv2D", PACKED_CONV_WRAPPERS.Conv2D);
   wrapWasmKernel("Identity", () => identityShared as tf.KernelFunc);
   registerWasmSlice();
@@ -212,8 +205,6 @@ export function registerWasmTrainingKernels(): void {
   );
   wrapWasmKernel("MaxPoolGrad", maxPoolGradDirect);
   for (const name of WASM_VIA_CPU_KERNELS) {
-    if (!tf.getKernel(name, "wasm")) {
-      tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: viaCpu(name) });
-    }
+    registerWasmKernel(name, viaCpu(name));
   }
 }

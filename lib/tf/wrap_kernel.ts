@@ -1,5 +1,5 @@
 /**
- * Replacing one of tfjs-wasm's kernels by a wrapper around it, once: the wrapper gets the original
+ * Replacing one of tfjs-wasm's kernels by a wrapper around it, once (or adding a kernel it lacks): the wrapper gets the original
  * kernel function (to fall back to, or to feed adjusted inputs) and keeps its setup function, which
  * the backend runs at initialisation. Registering must happen before the wasm backend starts.
  */
@@ -12,4 +12,11 @@ export function wrapWasmKernel(name: string, wrap: (original: tf.KernelFunc) => 
   if (!original || original[WRAPPED]) return;
   tf.unregisterKernel(name, "wasm");
   tf.registerKernel({ ...original, [WRAPPED]: true, kernelFunc: wrap(original.kernelFunc) } as tf.KernelConfig);
+}
+
+/** Registers `kernelFunc` as the wasm kernel `name` unless one is registered already. */
+export function registerWasmKernel(name: string, kernelFunc: unknown): void {
+  if (!tf.getKernel(name, "wasm")) {
+    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: kernelFunc as tf.KernelFunc });
+  }
 }

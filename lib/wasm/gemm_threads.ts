@@ -43,7 +43,10 @@ export class ThreadedGemm implements PackedGemm {
 
   /** `threads` counts the main thread: 2 starts one worker. */
   constructor(readonly heap: WebAssembly.Memory, readonly local: PackedGemm, readonly threads: number) {
-    this.#control = new SharedArrayBuffer(SLOT.BYTES * Math.max(1, threads - 1));
+    if (!Number.isInteger(threads) || threads < 2) {
+      throw new Error(`ThreadedGemm needs 2 or more threads, not ${threads}`);
+    }
+    this.#control = new SharedArrayBuffer(SLOT.BYTES * (threads - 1));
     this.#ctl = Array.from({ length: threads - 1 }, (_, i) => new Int32Array(this.#control, i * SLOT.BYTES, SLOT.INTS));
   }
 
@@ -66,14 +69,13 @@ export class ThreadedGemm implements PackedGemm {
 
   gemm(...args: Args): void {
     const [a, sai, sak, b, sbk, sbj, c, ldc, M, K, N, work, accumulate] = args;
-    if (this.threads < 2 || 2 * M * K * N < MIN_FLOPS) return this.local.gemm(...args);
+    if (2 * M * K * N < MIN_FLOPS) return this.local.gemm(...args);
     if ((sai !== 1 && sak !== 1) || (sbk !== 1 && sbj !== 1)) return this.local.gemm(...args);
     this.#start();
     const ready = this.#ctl.filter((ctl) => Atomics.load(ctl, SLOT.READY) === 1);
-    const shares = ready.length > 0 ? split(M, K, N, ready.length + 1, accumulate !== 0) : null;
-    if (!shares) return this.local.gemm(...args);
-    const [mine, ...theirs] = shares;
-    const byRows = mine.c1 === N;
+    const plan = ready.length > 0 ? split(M, K, N, ready.length + 1, accumulate !== 0) : null;
+    if (!plan) return this.local.gemm(...args);
+    const { byRows, shares: [mine, ...theirs] } = plan;
     // By rows the workers share all of B and take a band of A; by columns, all of A and a band of B.
     const blocks = theirs.map((s) => ({
       a: (s.r1 - s.r0) * K,
@@ -155,10 +157,7 @@ export class ThreadedGemm implements PackedGemm {
   }
 
   #start(): void {
-    if (this.#starting || this.threads < 2) {
-      this.#starting ??= Promise.resolve();
-      return;
-    }
+    if (this.#starting) return;
     this.#starting = sharedWatBinary("gemm_packed.wat", MAX_PAGES).then(async (binary) => {
       const url = new URL("./gemm_worker.ts", import.meta.url);
       for (let slot = 0; slot < this.threads - 1; slot++) {
@@ -181,7 +180,13 @@ export class ThreadedGemm implements PackedGemm {
  * (rows: a band of A and all of B; columns: all of A and a band of B), the first share (the main
  * thread's) smaller by its copying.
  */
-function split(M: number, K: number, N: number, T: number, accumulate: boolean): Share[] | null {
+function split(
+  M: number,
+  K: number,
+  N: number,
+  T: number,
+  accumulate: boolean,
+): { byRows: boolean; shares: Share[] } | null {
   const cFloats = (M * N * (T - 1) / T) * (accumulate ? 2 : 1);
   const byRows = M >= 32 * T ? (M * K * (T - 1)) / T + K * N + cFloats : Infinity;
   const byColumns = N >= 16 * T ? M * K + (K * N * (T - 1)) / T + cFloats : Infinity;
@@ -203,7 +208,7 @@ function split(M: number, K: number, N: number, T: number, accumulate: boolean):
   const shares = bounds.slice(0, T).map((from, t): Share =>
     rows ? { r0: from, r1: bounds[t + 1], c0: 0, c1: N } : { r0: 0, r1: M, c0: from, c1: bounds[t + 1] }
   );
-  return shares.slice(1).every((s) => s.r1 > s.r0 && s.c1 > s.c0) ? shares : null;
+  return shares.slice(1).every((s) => s.r1 > s.r0 && s.c1 > s.c0) ? { byRows: rows, shares } : null;
 }
 
 /** An operand block copied compactly into shared memory: where it starts there and its strides. */
