@@ -13,7 +13,8 @@ import "@tensorflow/tfjs-backend-webgpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./tf/wasm_training_kernels.ts";
 import { enableWasmGemm, registerWasmBatchMatMul } from "./tf/wasm_batch_matmul.ts";
-import { enableWasmAdam } from "./tf/wasm_adam.ts";
+import { enableWasmFlatUpdate } from "./tf/wasm_flat_update.ts";
+import { enableWasmLayerPasses } from "./tf/wasm_layer_passes.ts";
 import { enableWasmMaxPoolGrad } from "./tf/wasm_max_pool_grad.ts";
 import { enableWasmBatchNorm } from "./tf/wasm_batch_norm.ts";
 import { wasmHeap } from "./tf/wasm_backend.ts";
@@ -122,16 +123,17 @@ async function setBackendQuietly(name: BackendName): Promise<boolean> {
 }
 
 /**
- * Our kernels on the wasm backend's heap: the products and convolutions, Adam, MaxPoolGrad,
- * BatchNorm. A tfjs build that hides its heap keeps its own kernels.
+ * Our kernels on the wasm backend's heap: the products and convolutions, the optimisers'
+ * updates, MaxPoolGrad, BatchNorm, and the layers' element-wise passes. A tfjs build that hides its heap keeps its own kernels.
  */
 async function enableWasmKernels(backend: tf.KernelBackend): Promise<void> {
   const memory = wasmHeap(backend);
   if (!memory) return;
   await enableWasmGemm(memory);
-  await enableWasmAdam(memory);
+  await enableWasmFlatUpdate(memory);
   await enableWasmMaxPoolGrad(memory);
   await enableWasmBatchNorm(memory);
+  await enableWasmLayerPasses(memory);
 }
 
 /** One-line description for logs. */

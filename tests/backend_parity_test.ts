@@ -350,6 +350,8 @@ Deno.test("wasm packed Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter matc
     [{ batch: 2, h: 28, w: 28, k: 3, stride: 1, pad: 1 }, 1, 64],
     [{ batch: 2, h: 12, w: 12, k: 5, stride: 1, pad: "same" }, 1, 32],
     [{ batch: 3, h: 9, w: 9, k: 3, stride: 2, pad: 1 }, 1, 40],
+    // LeNet's first layer (5×5 valid, 6 filters), rows of 11 outputs: vectors and a scalar tail
+    [{ batch: 2, h: 13, w: 15, k: 5, stride: 1, pad: "valid" }, 1, 6],
   ];
   const run = (c: ConvCase, cin: number, cout: number) => {
     const rng = new Rng(`packed/${JSON.stringify(c)}`);
@@ -378,34 +380,50 @@ Deno.test("wasm packed Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter matc
   }
 });
 
-/** Slice/SplitV (wasm_slice.ts) copy values: exact. Sum/Mean over leading axes (wasm_sum_leading.ts): one rounding. */
-async function sliceAndReductions(): Promise<Named> {
-  const x = tf.tensor(new Rng("slices").fillNormal(new Float32Array(4 * 5 * 6)), [4, 5, 6]);
+/**
+ * Slice/SplitV (wasm_slice.ts) copy values, a bias Add is one float add per entry, ReLU's gradient
+ * one product: exact. Sum/Mean over leading axes (wasm_layer_passes.ts): one rounding.
+ */
+async function slicesReductionsAndLayerPasses(): Promise<Named> {
+  const rng = new Rng("slices");
+  const x = tf.tensor(rng.fillNormal(new Float32Array(4 * 5 * 6)), [4, 5, 6]);
+  const wide = tf.tensor(rng.fillNormal(new Float32Array(97 * 13)), [97, 13]);
+  const bias6 = tf.tensor(rng.fillNormal(new Float32Array(6)), [6]);
+  const bias13 = tf.tensor(rng.fillNormal(new Float32Array(13)), [13]);
+  const w = tf.tensor(rng.fillNormal(new Float32Array(4 * 5 * 6)), [4, 5, 6]);
+  const reluGrad = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.relu(v), w)));
   const out: [string, tf.Tensor][] = [
     ["slice contiguous", tf.slice(x, [1, 0, 0], [2, 5, 6])],
     ["slice strided", tf.slice(x, [1, 2, 1], [2, 3, 4])],
     ...tf.split(tf.reshape(x, [-1]), [7, 50, 63]).map((t, i) => [`split 1-D ${i}`, t] as [string, tf.Tensor]),
     ...tf.split(x, [1, 3], 0).map((t, i) => [`split axis 0 ${i}`, t] as [string, tf.Tensor]),
     ...tf.split(x, [2, 4], 2).map((t, i) => [`split axis 2 ${i}`, t] as [string, tf.Tensor]),
+    ["bias add", tf.add(x, bias6)],
+    ["bias add, bias first", tf.add(bias6, x)],
+    ["bias add 97×13", tf.add(wide, bias13)],
+    ["relu gradient", reluGrad(x)],
+    ["relu gradient at zeros", reluGrad(tf.round(x))], // step(0) = 0, a third of the entries
     ["sum leading", tf.sum(x, [0, 1])],
     ["sum leading keepDims", tf.sum(x, [1, 0], true)],
+    ["sum leading 97×13", tf.sum(wide, 0)],
     ["sum inner", tf.sum(x, 2)],
     ["mean leading", tf.mean(x, 0)],
+    ["mean leading 97×13", tf.mean(wide, 0)],
     ["mean middle", tf.mean(x, 1)],
   ];
   const read = await readAll(out);
-  tf.dispose([x, ...out.map(([, t]) => t)]);
+  tf.dispose([x, wide, bias6, bias13, w, ...out.map(([, t]) => t)]);
   return read;
 }
 
-Deno.test("wasm Slice, SplitV and leading-axis Sum/Mean match cpu", async () => {
+const EXACT = /^(slice|split|bias add|relu gradient)/;
+
+Deno.test("wasm Slice, SplitV, bias Add, ReLU gradient and leading-axis Sum/Mean match cpu", async () => {
   await initBackend("cpu");
-  const expected = await sliceAndReductions();
+  const expected = await slicesReductionsAndLayerPasses();
   await initBackend("wasm");
-  const got = await sliceAndReductions().finally(() => initBackend("cpu"));
-  for (const [name, e] of expected) {
-    if (name.startsWith("s") && !name.startsWith("sum")) assert.deepEqual(got.get(name), e, name);
-  }
+  const got = await slicesReductionsAndLayerPasses().finally(() => initBackend("cpu"));
+  for (const [name, e] of expected) if (EXACT.test(name)) assert.deepEqual(got.get(name), e, name);
   compareNamed(got, expected, 1e-6, "wasm");
 });
 

@@ -70,6 +70,19 @@ export interface Im2colKernel {
     oh: number,
     ow: number,
   ): void;
+  /** im2col_taps' adjoint: adds tap-major patches [k·k, rows·oh·ow] onto single-channel images. */
+  col2im_taps(
+    image: number,
+    patches: number,
+    rows: number,
+    h: number,
+    w: number,
+    k: number,
+    stride: number,
+    padding: number,
+    oh: number,
+    ow: number,
+  ): void;
 }
 
 export class Engine {

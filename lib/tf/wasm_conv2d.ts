@@ -202,25 +202,18 @@ function conv2dBackpropInputPacked(original: tf.KernelFunc): tf.KernelFunc {
       const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
       const dP = scratch.floats(M * K + 4), work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
       const dx = backend.makeOutput(attrs.inputShape, "float32");
-      // dP [M, K] = dy·Wᵀ: B(o, i) = W[i, o].
       const { gemm, im2col } = packedKernels()!;
-      gemm.gemm(
-        at(backend, dy),
-        g.co,
-        1,
-        at(backend, filter),
-        1,
-        g.co,
-        at(backend, dP),
-        K,
-        M,
-        g.co,
-        K,
-        at(backend, work),
-        0,
-      );
+      const pdy = at(backend, dy), pw = at(backend, filter), pdP = at(backend, dP), pwork = at(backend, work);
       backend.typedArrayFromHeap(dx).fill(0);
-      im2col.im2col(at(backend, dx), at(backend, dP), g.n, g.h, g.w, g.c, g.k, g.s, g.p, g.oh, g.ow, 1);
+      if (g.c === 1) {
+        // One channel: dPᵀ [k·k, M] = W·dyᵀ, added back tap by tap along image rows (col2im_taps).
+        gemm.gemm(pw, g.co, 1, pdy, 1, g.co, pdP, M, K, g.co, M, pwork, 0);
+        im2col.col2im_taps(at(backend, dx), pdP, g.n, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow);
+      } else {
+        // dP [M, K] = dy·Wᵀ: B(o, i) = W[i, o].
+        gemm.gemm(pdy, g.co, 1, pw, 1, g.co, pdP, K, M, g.co, K, pwork, 0);
+        im2col.im2col(at(backend, dx), pdP, g.n, g.h, g.w, g.c, g.k, g.s, g.p, g.oh, g.ow, 1);
+      }
       return dx;
     } finally {
       scratch.release();

@@ -14,8 +14,8 @@
  * - Identity shares its input instead of copying it (below).
  * - MaxPoolGrad, wrong in wasm for windows whose maximum is ≤ 0, is a direct pass over the windows
  *   (wasm_max_pool_grad.ts).
- * - Slice and SplitV copy only the slice (wasm_slice.ts); Sum and Mean over leading axes read
- *   their input in place (wasm_sum_leading.ts).
+ * - Slice and SplitV copy only the slice (wasm_slice.ts); Sum and Mean over leading axes, a bias
+ *   Add and ReLU's gradient are one pass each (wasm_layer_passes.ts).
  * - Rarely used kernels (UnsortedSegmentSum — the gradient of gather — and the depthwise conv
  *   backprops, Einsum) run the cpu backend's kernel on a copy of the inputs. wasm memory is host
  *   memory, so the copy costs little, and results equal the cpu backend's by construction.
@@ -24,7 +24,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel, wrapWasmKernel } from "./wrap_kernel.ts";
 import { registerWasmSlice } from "./wasm_slice.ts";
-import { registerWasmLeadingReductions } from "./wasm_sum_leading.ts";
+import { registerWasmLayerPasses } from "./wasm_layer_passes.ts";
 import { PACKED_CONV_WRAPPERS } from "./wasm_conv2d.ts";
 import { maxPoolGradDirect } from "./wasm_max_pool_grad.ts";
 
@@ -198,7 +198,7 @@ export function registerWasmTrainingKernels(): void {
   wrapWasmKernel("Conv2D", PACKED_CONV_WRAPPERS.Conv2D);
   wrapWasmKernel("Identity", () => identityShared as tf.KernelFunc);
   registerWasmSlice();
-  registerWasmLeadingReductions();
+  registerWasmLayerPasses();
   wrapWasmKernel(
     "Conv2DBackpropInput",
     (original) => PACKED_CONV_WRAPPERS.Conv2DBackpropInput(conv2dBackpropInputStride1(original)),

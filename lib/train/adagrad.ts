@@ -1,5 +1,5 @@
 import { tf } from "../tf.ts";
-import { Optimizer, type OptimizerState } from "./optimizer.ts";
+import { type FusedUpdate, Optimizer, type OptimizerState } from "./optimizer.ts";
 
 /**
  * AdaGrad (Duchi, Hazan & Singer 2011), as torch.optim.Adagrad:
@@ -11,6 +11,10 @@ export class AdaGrad extends Optimizer {
   constructor(params: tf.Variable[], lr = 1e-2, readonly opts: { eps?: number; initialAccumulator?: number } = {}) {
     super(params, lr);
     this.#sum = this.slot("sum", opts.initialAccumulator ?? 0);
+  }
+
+  protected override fused(): FusedUpdate {
+    return { rule: "adagrad", slots: [this.#sum], scalars: [this.lr, this.opts.eps ?? 1e-10] };
   }
 
   protected update(p: tf.Tensor1D, g: tf.Tensor1D): tf.Tensor1D {

@@ -1,6 +1,5 @@
 import { tf } from "../tf.ts";
-import { Optimizer, type OptimizerState } from "./optimizer.ts";
-import { FLAT_ADAM, type FlatAdamAttrs, hasFlatAdam } from "../tf/wasm_adam.ts";
+import { type FusedUpdate, Optimizer, type OptimizerState } from "./optimizer.ts";
 
 /**
  * Adam (Kingma & Ba 2015, Algorithm 1) with PyTorch's placement of ε:
@@ -30,17 +29,9 @@ export class Adam extends Optimizer {
     return { b1, b2, eps, wd, stepSize: this.lr / (1 - b1 ** this.t), vScale: 1 / (1 - b2 ** this.t) };
   }
 
-  /** On wasm: the update below in one pass (lib/tf/wasm_adam.ts). */
-  protected override fusedStep(grads: tf.Tensor[]): boolean {
-    if (!hasFlatAdam() || grads.some((g) => g.dtype !== "float32")) return false;
-    const inputs: tf.NamedTensorMap = { m: this.#m, v: this.#v };
-    this.params.forEach((p, i) => (inputs[`p${i}`] = p, inputs[`g${i}`] = grads[i]));
-    const attrs: FlatAdamAttrs = { count: this.params.length, ...this.#next() };
-    const [m, v, ...ps] = tf.engine().runKernel(FLAT_ADAM, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-    this.#m.assign(m as tf.Tensor1D);
-    this.#v.assign(v as tf.Tensor1D);
-    this.params.forEach((p, i) => p.assign(ps[i]));
-    return true;
+  protected override fused(): FusedUpdate {
+    const { b1, b2, eps, wd, stepSize, vScale } = this.#next();
+    return { rule: "adam", slots: [this.#m, this.#v], scalars: [b1, 1 - b1, b2, 1 - b2, vScale, eps, stepSize, wd] };
   }
 
   protected update(p: tf.Tensor1D, grad: tf.Tensor1D): tf.Tensor1D {

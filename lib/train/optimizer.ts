@@ -9,6 +9,14 @@
  * kept flat too and exposed as named tensors plus numbers, so checkpoints resume bit-exactly.
  */
 import { tf } from "../tf.ts";
+import { hasFlatUpdate, runFlatUpdate, type UpdateRule } from "../tf/wasm_flat_update.ts";
+
+/** An update as one kernel of lib/tf/wasm_flat_update.ts: its rule, the flat slots it rewrites, its scalars. */
+export interface FusedUpdate {
+  rule: UpdateRule;
+  slots: tf.Variable<tf.Rank.R1>[];
+  scalars: number[];
+}
 
 export interface OptimizerState {
   scalars: Record<string, number>;
@@ -33,7 +41,13 @@ export abstract class Optimizer {
       throw new Error(`optimizer has ${this.params.length} parameters but got ${grads.length} gradients`);
     }
     tf.tidy(() => {
-      if (this.fusedStep(grads)) return;
+      const fused = hasFlatUpdate() && grads.every((g) => g.dtype === "float32") ? this.fused() : null;
+      if (fused) {
+        const next = runFlatUpdate(fused.rule, fused.slots, this.params, grads, fused.scalars);
+        fused.slots.forEach((s, i) => s.assign(next.slots[i] as tf.Tensor1D));
+        this.params.forEach((p, i) => p.assign(next.params[i]));
+        return;
+      }
       const flat = (ts: tf.Tensor[]): tf.Tensor1D =>
         ts.length === 1 ? tf.reshape(ts[0], [-1]) : tf.concat(ts.map((t) => tf.reshape(t, [-1]) as tf.Tensor1D));
       const updated = this.update(flat(this.params), flat(grads));
@@ -43,12 +57,12 @@ export abstract class Optimizer {
   }
 
   /**
-   * The same update in one kernel of the current backend, reading each parameter where it is, when
-   * the backend has one (true: done). The flat path above is the definition; a fused step repeats
-   * its numbers exactly.
+   * The same update as one kernel reading each parameter where it is (on wasm), called only when
+   * that kernel runs (so it may count the step); null: no such kernel. `update` is the definition;
+   * the kernel repeats its numbers exactly.
    */
-  protected fusedStep(_grads: tf.Tensor[]): boolean {
-    return false;
+  protected fused(): FusedUpdate | null {
+    return null;
   }
 
   /** The rule: new flat parameters from the flat parameters and gradient; updates its own state. */

@@ -1,5 +1,5 @@
 import { tf } from "../tf.ts";
-import { Optimizer, type OptimizerState } from "./optimizer.ts";
+import { type FusedUpdate, Optimizer, type OptimizerState } from "./optimizer.ts";
 
 /**
  * SGD with optional momentum and L2 weight decay, as torch.optim.SGD:
@@ -11,6 +11,13 @@ export class SGD extends Optimizer {
   constructor(params: tf.Variable[], lr: number, readonly opts: { momentum?: number; weightDecay?: number } = {}) {
     super(params, lr);
     this.#buf = (opts.momentum ?? 0) > 0 ? this.slot("momentum") : null;
+  }
+
+  protected override fused(): FusedUpdate {
+    const mu = this.opts.momentum ?? 0, wd = this.opts.weightDecay ?? 0;
+    return this.#buf
+      ? { rule: "sgd_momentum", slots: [this.#buf], scalars: [this.lr, mu, wd] }
+      : { rule: "sgd", slots: [], scalars: [this.lr, wd] };
   }
 
   protected update(p: tf.Tensor1D, grad: tf.Tensor1D): tf.Tensor1D {

@@ -163,4 +163,72 @@
       (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
       (br $kyl)))
   )
+
+  ;; The adjoint of im2col_taps: image[r, oy·s + ky − p, ox·s + kx − p] += patchesT[(ky, kx), (r, oy, ox)]
+  ;; for the taps inside the image (the caller zeroes it first). Runs along ox at stride 1 add as
+  ;; whole vectors and their last ow mod 4 floats one at a time (a vector past the run would add
+  ;; onto pixels of other taps); taps reaching past the border go one float at a time.
+  (func (export "col2im_taps") (param $image i32) (param $patches i32) (param $rows i32)
+                               (param $h i32) (param $w i32) (param $k i32) (param $s i32) (param $p i32)
+                               (param $oh i32) (param $ow i32)
+    (local $ky i32) (local $kx i32) (local $r i32) (local $oy i32) (local $ox i32) (local $iy i32) (local $ix i32)
+    (local $o i32) (local $dst i32) (local $i i32) (local $owBytes i32) (local $vecBytes i32) (local $imageBytes i32)
+    (local.set $owBytes (i32.shl (local.get $ow) (i32.const 2)))
+    (local.set $vecBytes (i32.and (local.get $owBytes) (i32.const -16)))
+    (local.set $imageBytes (i32.shl (i32.mul (local.get $h) (local.get $w)) (i32.const 2)))
+    (local.set $o (local.get $patches))
+    (block $ky_done (loop $kyl
+      (br_if $ky_done (i32.ge_u (local.get $ky) (local.get $k)))
+      (local.set $kx (i32.const 0))
+      (block $kx_done (loop $kxl
+        (br_if $kx_done (i32.ge_u (local.get $kx) (local.get $k)))
+        (local.set $r (i32.const 0))
+        (block $r_done (loop $rl
+          (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
+          (local.set $oy (i32.const 0))
+          (block $oy_done (loop $oyl
+            (br_if $oy_done (i32.ge_u (local.get $oy) (local.get $oh)))
+            (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $s)) (local.get $ky)) (local.get $p)))
+            (local.set $ix (i32.sub (local.get $kx) (local.get $p)))
+            (if (i32.and (i32.and (i32.eq (local.get $s) (i32.const 1)) (i32.lt_u (local.get $iy) (local.get $h)))
+                  (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.le_s (i32.add (local.get $ix) (local.get $ow)) (local.get $w))))
+              (then
+                (local.set $dst (i32.add (i32.add (local.get $image) (i32.mul (local.get $r) (local.get $imageBytes)))
+                  (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (i32.const 2))))
+                (local.set $i (i32.const 0))
+                (block $added (loop $add
+                  (br_if $added (i32.ge_u (local.get $i) (local.get $vecBytes)))
+                  (v128.store (i32.add (local.get $dst) (local.get $i))
+                    (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $i))) (v128.load (i32.add (local.get $o) (local.get $i)))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                  (br $add)))
+                (block $tail_done (loop $tail
+                  (br_if $tail_done (i32.ge_u (local.get $i) (local.get $owBytes)))
+                  (f32.store (i32.add (local.get $dst) (local.get $i))
+                    (f32.add (f32.load (i32.add (local.get $dst) (local.get $i))) (f32.load (i32.add (local.get $o) (local.get $i)))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                  (br $tail))))
+              (else
+                (local.set $ox (i32.const 0))
+                (block $ox_done (loop $oxl
+                  (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $ow)))
+                  (local.set $ix (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $s)) (local.get $kx)) (local.get $p)))
+                  (if (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w)))
+                    (then
+                      (local.set $dst (i32.add (i32.add (local.get $image) (i32.mul (local.get $r) (local.get $imageBytes)))
+                        (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (i32.const 2))))
+                      (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst))
+                        (f32.load (i32.add (local.get $o) (i32.shl (local.get $ox) (i32.const 2))))))))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $oxl)))))
+            (local.set $o (i32.add (local.get $o) (local.get $owBytes)))
+            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+            (br $oyl)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $rl)))
+        (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+        (br $kxl)))
+      (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+      (br $kyl)))
+  )
 )

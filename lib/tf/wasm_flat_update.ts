@@ -1,0 +1,95 @@
+/**
+ * The optimisers' updates as one wasm kernel each (lib/wasm/update_rules.wat) on the tfjs heap:
+ * every parameter tensor and its gradient are read where they are, the flat slots (Adam's moments,
+ * SGD's momentum, AdaGrad's sums) once, and the new parameters and slots are written once — where
+ * the op-by-op update concatenates everything into one vector, runs its element-wise kernels over
+ * it and splits it back. The kernels repeat lib/train's ops in their order, rounding each to
+ * float32, so the numbers are the same.
+ *
+ * Inputs: the slots s0…, then p0…, g0…; outputs: the slots' new values s0'…, then p0'….
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
+import { registerWasmKernel } from "./wrap_kernel.ts";
+import { instantiateWat } from "../wasm/instantiate_wat.ts";
+
+/** The rules of update_rules.wat, each called as (p, g, slot…, p', slot'…, n, scalars…). */
+export type UpdateRule = "adam" | "sgd" | "sgd_momentum" | "adagrad";
+
+export const FLAT_UPDATE = "TsdlFlatUpdate";
+
+interface FlatUpdateAttrs {
+  rule: UpdateRule;
+  count: number;
+  slots: number;
+  scalars: number[];
+}
+
+let rules: Record<UpdateRule, (...args: number[]) => void> | null = null;
+
+/** Compiles the rules against the wasm backend's heap and registers the kernel; call once wasm is ready. */
+export async function enableWasmFlatUpdate(memory: WebAssembly.Memory): Promise<void> {
+  rules = await instantiateWat<Record<UpdateRule, (...args: number[]) => void>>("update_rules.wat", memory);
+  registerWasmKernel(FLAT_UPDATE, flatUpdate);
+}
+
+/** Whether the current backend runs the optimisers' updates in one kernel. */
+export function hasFlatUpdate(): boolean {
+  return rules !== null && tf.getBackend() === "wasm";
+}
+
+/**
+ * One step of `rule` over `params` from `grads`, reading `slots` (flat, as long as all parameters
+ * together); returns the new slots and the new parameters, for the caller to assign.
+ */
+export function runFlatUpdate(
+  rule: UpdateRule,
+  slots: tf.Tensor[],
+  params: tf.Tensor[],
+  grads: tf.Tensor[],
+  scalars: number[],
+): { slots: tf.Tensor[]; params: tf.Tensor[] } {
+  const inputs: tf.NamedTensorMap = {};
+  slots.forEach((s, i) => (inputs[`s${i}`] = s));
+  params.forEach((p, i) => (inputs[`p${i}`] = p, inputs[`g${i}`] = grads[i]));
+  const attrs: FlatUpdateAttrs = { rule, count: params.length, slots: slots.length, scalars };
+  const out = tf.engine().runKernel(FLAT_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  return { slots: out.slice(0, slots.length), params: out.slice(slots.length) };
+}
+
+function flatUpdate(
+  { inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: FlatUpdateAttrs },
+): tf.TensorInfo[] {
+  const { rule, count, scalars } = attrs;
+  const slots = Array.from({ length: attrs.slots }, (_, i) => inputs[`s${i}`]!);
+  const params = Array.from({ length: count }, (_, i) => inputs[`p${i}`]!);
+  const grads = Array.from({ length: count }, (_, i) => inputs[`g${i}`]!);
+  for (const t of [...slots, ...params, ...grads]) {
+    if (t.dtype !== "float32") throw new Error(`${FLAT_UPDATE} takes float32 tensors, not ${t.dtype}`);
+  }
+  const slotOuts = slots.map((s) => backend.makeOutput(s.shape, "float32"));
+  const pOuts = params.map((p) => backend.makeOutput(p.shape, "float32"));
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
+  const total = params.reduce((n, p) => n + tf.util.sizeFromShape(p.shape), 0);
+  if (slots.some((s) => tf.util.sizeFromShape(s.shape) !== total)) {
+    throw new Error(`${FLAT_UPDATE}: the slots do not match the parameters`);
+  }
+  let offset = 0;
+  params.forEach((p, i) => {
+    const n = tf.util.sizeFromShape(p.shape), skip = 4 * offset;
+    if (tf.util.sizeFromShape(grads[i].shape) !== n) {
+      throw new Error(`${FLAT_UPDATE}: gradient ${i} has the wrong size`);
+    }
+    rules![rule](
+      at(p),
+      at(grads[i]),
+      ...slots.map((s) => at(s) + skip),
+      at(pOuts[i]),
+      ...slotOuts.map((s) => at(s) + skip),
+      n,
+      ...scalars,
+    );
+    offset += n;
+  });
+  return [...slotOuts, ...pOuts];
+}

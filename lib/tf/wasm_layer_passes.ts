@@ -1,0 +1,120 @@
+/**
+ * Every layer's element-wise training passes for tfjs-backend-wasm, one pass each over the heap
+ * (lib/wasm/layer_passes.wat), with the float ops of the kernels they replace:
+ *
+ * - Add of a bias over the last axis, x[…, C] + b[C]: tfjs-wasm broadcasts through a generic
+ *   indexed loop, several times slower than the add itself.
+ * - Sum and Mean over the leading axes (every axis but the trailing ones), out[j] = Σ_i x[i, j]
+ *   with x seen as [rows, cols]: the per-channel sums of NHWC batches (bias gradients, BatchNorm's
+ *   moments). tfjs-wasm reduces innermost axes only and transposes its input first otherwise. The
+ *   sums accumulate in float64 and round once, at least as accurate as tfjs' float32 loop.
+ * - ReLU's gradient dy · step(x) (tfjs: Step, Cast and Multiply kernels), as one kernel, through
+ *   ReLU's gradient function on the wasm backend; other backends keep tfjs' composition.
+ *
+ * Until `enableWasmLayerPasses` has compiled the module, and for other dtypes and shapes, the
+ * wrapped kernels run as before.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
+import { registerWasmKernel, wrapWasmKernel } from "./wrap_kernel.ts";
+import { instantiateWat } from "../wasm/instantiate_wat.ts";
+
+type TensorInfo = tf.TensorInfo;
+
+interface LayerPasses {
+  add_rows(x: number, b: number, y: number, rows: number, n: number): void;
+  column_sums(x: number, acc: number, out: number, rows: number, n: number, mean: number, scale: number): void;
+  relu_grad(x: number, dy: number, dx: number, n: number): void;
+}
+
+let passes: LayerPasses | null = null;
+
+export const RELU_GRAD = "TsdlReluGrad";
+
+/** Compiles layer_passes.wat against the wasm backend's heap; call once wasm is ready. */
+export async function enableWasmLayerPasses(memory: WebAssembly.Memory): Promise<void> {
+  passes = await instantiateWat<LayerPasses>("layer_passes.wat", memory);
+}
+
+const float32 = (...ts: TensorInfo[]) => ts.every((t) => t.dtype === "float32");
+
+/** x[…, C] + b[C] in either order; anything else → tfjs' Add. */
+function addBias(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const isBias = (x: TensorInfo, v: TensorInfo) =>
+      v.shape.length === 1 && x.shape.length >= 2 && x.shape[x.shape.length - 1] === v.shape[0];
+    const [x, bias] = isBias(a, b) ? [a, b] : isBias(b, a) ? [b, a] : [null, null];
+    if (!passes || !x || !bias || !float32(a, b)) return original(args);
+    const backend = args.backend as WasmBackend;
+    const y = backend.makeOutput(x.shape, "float32");
+    const n = bias.shape[0];
+    passes.add_rows(
+      heapOffset(backend, x),
+      heapOffset(backend, bias),
+      heapOffset(backend, y),
+      tf.util.sizeFromShape(x.shape) / n,
+      n,
+    );
+    return y;
+  };
+}
+
+function leadingReduction(mean: boolean): (original: tf.KernelFunc) => tf.KernelFunc {
+  return (original) => (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+    if (!passes || !leading || !float32(x)) return original(args);
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length)),
+      cols = tf.util.sizeFromShape(x.shape.slice(axes.length));
+    const shape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+    const backend = args.backend as WasmBackend;
+    const out = backend.makeOutput(shape, "float32"), acc = backend.makeOutput([2 * cols], "float32");
+    passes.column_sums(
+      heapOffset(backend, x),
+      heapOffset(backend, acc),
+      heapOffset(backend, out),
+      rows,
+      cols,
+      mean ? 1 : 0,
+      1 / rows,
+    );
+    backend.disposeData(acc.dataId);
+    return out;
+  };
+}
+
+function reluGrad(
+  { inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend },
+): TensorInfo {
+  const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
+  const dx = backend.makeOutput(x.shape, "float32");
+  passes!.relu_grad(
+    heapOffset(backend, x),
+    heapOffset(backend, dy),
+    heapOffset(backend, dx),
+    tf.util.sizeFromShape(x.shape),
+  );
+  return dx;
+}
+
+/** Wraps Add, Sum and Mean and routes ReLU's gradient; before the wasm backend starts. */
+export function registerWasmLayerPasses(): void {
+  wrapWasmKernel("Add", addBias);
+  wrapWasmKernel("Sum", leadingReduction(false));
+  wrapWasmKernel("Mean", leadingReduction(true));
+  registerWasmKernel(RELU_GRAD, reluGrad);
+  const tfjsRelu = tf.getGradient("Relu");
+  if (!tfjsRelu) throw new Error("tfjs has no gradient registered for Relu");
+  tf.registerGradient({
+    ...tfjsRelu,
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as tf.Tensor[], g = dy as tf.Tensor;
+      const ours = passes !== null && tf.getBackend() === "wasm" && x.dtype === "float32" && g.dtype === "float32";
+      if (!ours) return tfjsRelu.gradFunc(dy, saved, attrs);
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: g, x }) as tf.Tensor };
+    },
+  });
+}

@@ -1,0 +1,104 @@
+;; Element-wise passes of every layer's training step, for tensors on tfjs' heap (any size: the
+;; last n mod 4 floats take a scalar loop). tfjs-wasm broadcasts a bias through a generic indexed
+;; loop, reduces leading axes through a transposed copy, and builds ReLU's gradient from three
+;; kernels (Step, Cast, Multiply); each of these is one pass here, with the same float ops.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; y[r, j] = x[r, j] + b[j] for rows × n: a bias over the last axis (one float32 add, as tfjs' Add).
+  (func (export "add_rows") (param $x i32) (param $b i32) (param $y i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $vec i32)
+    (local.set $row (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vec (i32.and (local.get $row) (i32.const -16)))
+    (block $r_done (loop $rl
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $v_done (loop $vl
+        (br_if $v_done (i32.ge_u (local.get $j) (local.get $vec)))
+        (v128.store (i32.add (local.get $y) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $x) (local.get $j))) (v128.load (i32.add (local.get $b) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vl)))
+      (block $s_done (loop $sl
+        (br_if $s_done (i32.ge_u (local.get $j) (local.get $row)))
+        (f32.store (i32.add (local.get $y) (local.get $j))
+          (f32.add (f32.load (i32.add (local.get $x) (local.get $j))) (f32.load (i32.add (local.get $b) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $sl)))
+      (local.set $x (i32.add (local.get $x) (local.get $row)))
+      (local.set $y (i32.add (local.get $y) (local.get $row)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl)))
+  )
+
+  ;; out[j] = Σ_r x[r, j] (times scale when mean ≠ 0) for rows × n: the sum over leading axes of a
+  ;; bias gradient or a per-channel moment. Rows are added in order in float64 (acc: n doubles of
+  ;; scratch) and rounded once, so the sum is at least as accurate as a float32 loop.
+  (func (export "column_sums") (param $x i32) (param $acc i32) (param $out i32) (param $rows i32) (param $n i32)
+                               (param $mean i32) (param $scale f64)
+    (local $r i32) (local $j i32) (local $row i32) (local $vec i32) (local $v v128) (local $a i32) (local $total f64)
+    (local.set $row (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vec (i32.and (local.get $row) (i32.const -16)))
+    (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $n) (i32.const 3)))
+    (block $r_done (loop $rl
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (local.set $a (local.get $acc))
+      (block $v_done (loop $vl
+        (br_if $v_done (i32.ge_u (local.get $j) (local.get $vec)))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $j))))
+        (v128.store offset=0 (local.get $a)
+          (f64x2.add (v128.load offset=0 (local.get $a)) (f64x2.promote_low_f32x4 (local.get $v))))
+        (v128.store offset=16 (local.get $a)
+          (f64x2.add (v128.load offset=16 (local.get $a))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 32)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vl)))
+      (block $s_done (loop $sl
+        (br_if $s_done (i32.ge_u (local.get $j) (local.get $row)))
+        (f64.store (local.get $a)
+          (f64.add (f64.load (local.get $a)) (f64.promote_f32 (f32.load (i32.add (local.get $x) (local.get $j))))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $sl)))
+      (local.set $x (i32.add (local.get $x) (local.get $row)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl)))
+    (local.set $j (i32.const 0))
+    (block $o_done (loop $ol
+      (br_if $o_done (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $total (f64.load (i32.add (local.get $acc) (i32.shl (local.get $j) (i32.const 3)))))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $j) (i32.const 2)))
+        (f32.demote_f64 (select (f64.mul (local.get $total) (local.get $scale)) (local.get $total) (local.get $mean))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $ol)))
+  )
+
+  ;; dx = dy · step(x) with tfjs' step: 1 where x > 0, NaN where x is NaN, else 0 — ReLU's gradient
+  ;; (tfjs: dy · cast(step(x))), the same product bit for bit.
+  (func (export "relu_grad") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $vec i32) (local $v v128) (local $s f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vec (i32.and (local.get $end) (i32.const -16)))
+    (block $v_done (loop $vl
+      (br_if $v_done (i32.ge_u (local.get $i) (local.get $vec)))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+      (v128.store (i32.add (local.get $dx) (local.get $i))
+        (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i)))
+          (v128.or
+            (v128.and (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+            (v128.and (f32x4.ne (local.get $v) (local.get $v)) (local.get $v)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vl)))
+    (block $s_done (loop $sl
+      (br_if $s_done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $s (f32.load (i32.add (local.get $x) (local.get $i))))
+      (f32.store (i32.add (local.get $dx) (local.get $i))
+        (f32.mul (f32.load (i32.add (local.get $dy) (local.get $i)))
+          (select (f32.const 1) (select (local.get $s) (f32.const 0) (f32.ne (local.get $s) (local.get $s)))
+            (f32.gt (local.get $s) (f32.const 0)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $sl)))
+  )
+)

@@ -1,0 +1,72 @@
+/**
+ * On wasm, the optimisers' updates run as one kernel each (lib/tf/wasm_flat_update.ts); the
+ * op-by-op update on the cpu backend is their definition. Same parameters, gradients and steps →
+ * bit-identical parameters and slots, for Adam, SGD (plain, momentum, weight decay) and AdaGrad,
+ * on tensors whose sizes are not multiples of 4.
+ */
+import assert from "node:assert/strict";
+import { initBackend, tf } from "../lib/tf.ts";
+import { Adam } from "../lib/train/adam.ts";
+import { SGD } from "../lib/train/sgd.ts";
+import { AdaGrad } from "../lib/train/adagrad.ts";
+import type { Optimizer } from "../lib/train/optimizer.ts";
+import { hasFlatUpdate } from "../lib/tf/wasm_flat_update.ts";
+import { Rng } from "../lib/random/rng.ts";
+
+const SHAPES: number[][] = [[3, 5], [7], [2, 3, 3, 2], [1], [64, 33]];
+
+const OPTIMIZERS: Record<string, (params: tf.Variable[]) => Optimizer> = {
+  "Adam": (p) => new Adam(p, 0.01, { beta1: 0.8 }),
+  "Adam, weight decay": (p) => new Adam(p, 0.01, { weightDecay: 0.01, beta1: 0.8 }),
+  "SGD": (p) => new SGD(p, 0.05),
+  "SGD, weight decay": (p) => new SGD(p, 0.05, { weightDecay: 0.01 }),
+  "SGD, momentum and weight decay": (p) => new SGD(p, 0.05, { momentum: 0.9, weightDecay: 0.01 }),
+  "AdaGrad": (p) => new AdaGrad(p, 0.1),
+  "AdaGrad, ε and s₀": (p) => new AdaGrad(p, 0.1, { eps: 1e-3, initialAccumulator: 0.5 }),
+};
+
+async function train(backend: "cpu" | "wasm", make: (params: tf.Variable[]) => Optimizer, name: string) {
+  await initBackend(backend);
+  assert.equal(hasFlatUpdate(), backend === "wasm");
+  const rng = new Rng(`fused-update-${name}`);
+  const values = (shape: number[]) =>
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+  const params = SHAPES.map((s) => tf.variable(tf.tensor(values(s), s)));
+  const optimizer = make(params);
+  for (let step = 0; step < 4; step++) {
+    const grads = SHAPES.map((s) => tf.tensor(values(s), s));
+    optimizer.step(grads);
+    tf.dispose(grads);
+  }
+  const state = optimizer.state();
+  const out = {
+    params: params.map((p) => Array.from(p.dataSync())),
+    slots: state.tensors.map(([, t]) => Array.from(t.dataSync())),
+    scalars: state.scalars,
+  };
+  optimizer.dispose();
+  tf.dispose(params);
+  return out;
+}
+
+for (const [name, make] of Object.entries(OPTIMIZERS)) {
+  Deno.test(`fused wasm ${name} equals the op-by-op update bit for bit (odd sizes, 4 steps)`, async () => {
+    const reference = await train("cpu", make, name), fused = await train("wasm", make, name);
+    assert.deepEqual(fused.scalars, reference.scalars);
+    assert.deepEqual(fused.slots, reference.slots, "slots");
+    assert.deepEqual(fused.params, reference.params, "parameters");
+  });
+}
+
+Deno.test("fused wasm updates keep the tensor count flat across steps", async () => {
+  await initBackend("wasm");
+  for (const make of Object.values(OPTIMIZERS)) {
+    const p = [tf.variable(tf.ones([10, 3])), tf.variable(tf.zeros([5]))];
+    const optimizer = make(p), g = [tf.ones([10, 3]), tf.ones([5])];
+    optimizer.step(g);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) optimizer.step(g);
+    assert.equal(tf.memory().numTensors, before);
+    optimizer.dispose(), tf.dispose([...p, ...g]);
+  }
+});
