@@ -403,6 +403,9 @@ async function slicesReductionsAndLayerPasses(): Promise<Named> {
     ["bias add 97×13", tf.add(wide, bias13)],
     ["relu gradient", reluGrad(x)],
     ["relu gradient at zeros", reluGrad(tf.round(x))], // step(0) = 0, a third of the entries
+    ["maximum", tf.maximum(x, w)],
+    ["minimum", tf.minimum(x, w)],
+    ["equal", tf.cast(tf.equal(tf.round(x), tf.round(w)), "float32")],
     ["sum leading", tf.sum(x, [0, 1])],
     ["sum leading keepDims", tf.sum(x, [1, 0], true)],
     ["sum leading 97×13", tf.sum(wide, 0)],
@@ -416,15 +419,41 @@ async function slicesReductionsAndLayerPasses(): Promise<Named> {
   return read;
 }
 
-const EXACT = /^(slice|split|bias add|relu gradient)/;
+const EXACT = /^(slice|split|bias add|relu gradient|maximum|minimum|equal)/;
 
-Deno.test("wasm Slice, SplitV, bias Add, ReLU gradient and leading-axis Sum/Mean match cpu", async () => {
+Deno.test("wasm Slice, SplitV, bias Add, ReLU gradient, Maximum/Minimum/Equal and leading-axis Sum/Mean match cpu", async () => {
   await initBackend("cpu");
   const expected = await slicesReductionsAndLayerPasses();
   await initBackend("wasm");
   const got = await slicesReductionsAndLayerPasses().finally(() => initBackend("cpu"));
-  for (const [name, e] of expected) if (EXACT.test(name)) assert.deepEqual(got.get(name), e, name);
+  // (the cpu backend's cast of bool to float32 keeps its Uint8Array: compare values)
+  for (const [name, e] of expected) {
+    if (EXACT.test(name)) assert.deepEqual(Float32Array.from(got.get(name)!), Float32Array.from(e), name);
+  }
   compareNamed(got, expected, 1e-6, "wasm");
+});
+
+Deno.test("wasm Maximum, Minimum and Equal keep tfjs-wasm's NaN and signed-zero rules (vector lanes and tail)", async () => {
+  await initBackend("wasm");
+  try {
+    // tfjs-wasm: maximum(a, b) = b > a ? b : a, minimum(a, b) = b < a ? b : a (NaN only from a).
+    const a = [NaN, 1, -0, 0, 2, -3, NaN, Infinity], b = [1, NaN, 0, -0, 2, 4, NaN, -Infinity];
+    const show = (v: ArrayLike<number>) => Array.from(v, (x) => (Object.is(x, -0) ? "-0" : String(x)));
+    const expected = {
+      max: ["NaN", "1", "-0", "0", "2", "4", "NaN", "Infinity"],
+      min: ["NaN", "1", "-0", "0", "2", "-3", "NaN", "-Infinity"],
+      eq: ["0", "0", "1", "1", "1", "0", "0", "0"],
+    };
+    for (const copies of [1, 3]) { // 8 entries: vectors for max/min, tail for equal; 24: both
+      const ta = tf.tensor1d(Array(copies).fill(a).flat()), tb = tf.tensor1d(Array(copies).fill(b).flat());
+      const repeat = (e: string[]) => Array(copies).fill(e).flat();
+      assert.deepEqual(show(await tf.maximum(ta, tb).data()), repeat(expected.max), `maximum ×${copies}`);
+      assert.deepEqual(show(await tf.minimum(ta, tb).data()), repeat(expected.min), `minimum ×${copies}`);
+      assert.deepEqual(show(await tf.equal(ta, tb).data()), repeat(expected.eq), `equal ×${copies}`);
+    }
+  } finally {
+    await initBackend("cpu");
+  }
 });
 
 // ------------------------------------------------------------------------- cpu-fallback kernels

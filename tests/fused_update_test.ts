@@ -1,8 +1,8 @@
 /**
  * On wasm, the optimisers' updates run as one kernel each (lib/tf/wasm_flat_update.ts); the
  * op-by-op update on the cpu backend is their definition. Same parameters, gradients and steps →
- * bit-identical parameters and slots, for Adam, SGD (plain, momentum, weight decay) and AdaGrad,
- * on tensors whose sizes are not multiples of 4.
+ * bit-identical parameters and slots, for Adam, SGD (plain, momentum, weight decay), AdaGrad and
+ * lib/scratch's AdaGrad, on tensors whose sizes are not multiples of 4.
  */
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
@@ -12,6 +12,8 @@ import { AdaGrad } from "../lib/train/adagrad.ts";
 import type { Optimizer } from "../lib/train/optimizer.ts";
 import { hasFlatUpdate } from "../lib/tf/wasm_flat_update.ts";
 import { Rng } from "../lib/random/rng.ts";
+import { ScratchAdaGrad } from "../lib/scratch/adagrad.ts";
+import type { ScratchLayer } from "../lib/scratch/layer.ts";
 
 const SHAPES: number[][] = [[3, 5], [7], [2, 3, 3, 2], [1], [64, 33]];
 
@@ -68,5 +70,36 @@ Deno.test("fused wasm updates keep the tensor count flat across steps", async ()
     for (let i = 0; i < 3; i++) optimizer.step(g);
     assert.equal(tf.memory().numTensors, before);
     optimizer.dispose(), tf.dispose([...p, ...g]);
+  }
+});
+
+/** lib/scratch's AdaGrad steps layers' own tensors: the same kernel per parameter on wasm. */
+async function scratchAdaGrad(backend: "cpu" | "wasm", opts: { eps?: number; initialAccumulator?: number }) {
+  await initBackend(backend);
+  const rng = new Rng(`scratch-adagrad-${JSON.stringify(opts)}`);
+  const values = (shape: number[]) => tf.tensor(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b))), shape);
+  const layer: ScratchLayer = {
+    name: "two tensors",
+    params: [values([3, 7]), values([5])],
+    grads: [],
+    forward: (x) => x,
+    backward: (d) => d,
+  };
+  assert.equal(hasFlatUpdate(), backend === "wasm");
+  const optimizer = new ScratchAdaGrad(0.1, opts);
+  for (let step = 0; step < 4; step++) {
+    tf.dispose(layer.grads);
+    layer.grads = [values([3, 7]), values([5])];
+    optimizer.step([layer]);
+  }
+  const out = layer.params.map((p) => Array.from(p.dataSync()));
+  optimizer.dispose();
+  tf.dispose([...layer.params, ...layer.grads]);
+  return out;
+}
+
+Deno.test("fused wasm ScratchAdaGrad equals its op-by-op update bit for bit", async () => {
+  for (const opts of [{}, { eps: 0, initialAccumulator: 1 }]) {
+    assert.deepEqual(await scratchAdaGrad("wasm", opts), await scratchAdaGrad("cpu", opts), JSON.stringify(opts));
   }
 });

@@ -11,6 +11,7 @@
  */
 import { tf } from "../tf.ts";
 import type { ScratchLayer } from "./layer.ts";
+import { hasFlatUpdate, runFlatUpdate } from "../tf/wasm_flat_update.ts";
 
 export interface AdaGradOptions {
   eps?: number;
@@ -47,15 +48,22 @@ export class ScratchAdaGrad {
       }
       const sums = this.#sumsOf(layer);
       layer.params = layer.params.map((p, i) => {
-        const next = tf.keep(tf.tidy(() => {
-          const g = layer.grads[i];
-          sums[i].assign(tf.add(sums[i], tf.square(g)));
-          return tf.sub(p, tf.mul(tf.div(g, tf.add(tf.sqrt(sums[i]), this.eps)), this.lr));
-        }));
+        const next = tf.keep(tf.tidy(() => this.#update(p, layer.grads[i], sums[i])));
         p.dispose();
         return next;
       });
     }
+  }
+
+  /** The new p; assigns the new s. On wasm one kernel (lib/tf/wasm_flat_update.ts), the same numbers. */
+  #update(p: tf.Tensor, g: tf.Tensor, s: tf.Variable): tf.Tensor {
+    if (hasFlatUpdate() && p.dtype === "float32" && g.dtype === "float32") {
+      const next = runFlatUpdate("adagrad", [s], [p], [g], [this.lr, this.eps]);
+      s.assign(next.slots[0]);
+      return next.params[0];
+    }
+    s.assign(tf.add(s, tf.square(g)));
+    return tf.sub(p, tf.mul(tf.div(g, tf.add(tf.sqrt(s), this.eps)), this.lr));
   }
 
   #sumsOf(layer: ScratchLayer): tf.Variable[] {

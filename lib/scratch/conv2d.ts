@@ -1,11 +1,11 @@
 /**
  * 2-D convolution (cross-correlation, as every deep-learning library) on NHWC tensors with a
- * hand-written backward pass, as matrix products over the im2col matrix of the padded input
+ * hand-written backward pass, as matrix products over the im2col matrix of the zero-padded input
  * (see im2col.ts), with W [kh, kw, C, F] seen as a matrix [kh·kw·C, F]:
  *
- *   y  = cols · W + b,    dW = colsᵀ · dY,    db = Σ dY,    dX = unpad(col2im(dY · Wᵀ)).
+ *   y  = cols · W + b,    dW = colsᵀ · dY,    db = Σ dY,    dX = col2im(dY · Wᵀ).
  *
- * Computed on colsᵀ [kh·kw·C, n·oh·ow] (yᵀ = Wᵀ·colsᵀ, dColsᵀ = W·dYᵀ), the layout that slices fast.
+ * cols has one row per output pixel in NHWC order, so y [n·oh·ow, F] is the NHWC output as it is.
  * Output size ⌊(in + 2p − k)/s⌋ + 1 (lib/scratch/output_size.ts). The seed got this wrong for stride > 1
  * and cropped the padding of dX from the W and C axes instead of H and W; both are tested.
  * Initialisation: PyTorch's default U(±1/√(kh·kw·C)) (lib/nn/init.ts), as lib/nn's Conv2d.
@@ -15,7 +15,7 @@ import type { Rng } from "../random/rng.ts";
 import { pytorchDefaultBound, uniformTensor } from "../nn/init.ts";
 import { pair, type Size2 } from "./output_size.ts";
 import type { ScratchLayer } from "./layer.ts";
-import { col2imT, im2colT, toChannelsFirst, toChannelsLast, type WindowGeometry, windowGeometry } from "./im2col.ts";
+import { col2im, im2col, type WindowGeometry, windowGeometry } from "./im2col.ts";
 
 export interface ConvOptions {
   stride?: Size2;
@@ -28,8 +28,8 @@ export interface ConvOptions {
 interface ConvCache {
   inputShape: [number, number, number, number];
   geometry: WindowGeometry;
-  /** colsᵀ [kh·kw·C, n·oh·ow] of the padded input. */
-  colsT: tf.Tensor2D;
+  /** cols [n·oh·ow, kh·kw·C] of the padded input. */
+  cols: tf.Tensor2D;
 }
 
 export class ScratchConv2D implements ScratchLayer {
@@ -91,35 +91,25 @@ export class ScratchConv2D implements ScratchLayer {
       throw new Error(`${this.name}: expected NHWC input with ${this.inChannels} channels, got [${x.shape}]`);
     }
     const [n, h, w, c] = x.shape as [number, number, number, number];
-    const [ph, pw] = this.padding;
-    const xCNHW = toChannelsFirst(x as tf.Tensor4D);
-    const padded = ph || pw ? tf.pad(xCNHW, [[0, 0], [0, 0], [ph, ph], [pw, pw]]) : xCNHW;
-    const geometry = windowGeometry([h + 2 * ph, w + 2 * pw], this.kernel, this.stride);
+    const geometry = windowGeometry([h, w], this.kernel, this.stride, this.padding);
     const [oh, ow] = geometry.outSize;
-    const colsT = im2colT(padded, geometry);
-    this.#cache = { inputShape: [n, h, w, c], geometry, colsT };
-    // yᵀ = Wᵀ · colsᵀ [F, n·oh·ow]; the plain (untransposed) product is the fast one on wasm.
-    const yT = tf.matMul(tf.transpose(this.#weightMatrix()), colsT);
-    const y = toChannelsLast(tf.reshape(yT, [this.filters, n, oh, ow]) as tf.Tensor4D);
-    return tf.add(y, this.bias);
+    const cols = im2col(x as tf.Tensor4D, geometry);
+    this.#cache = { inputShape: [n, h, w, c], geometry, cols };
+    const y = tf.add(tf.matMul(cols, this.#weightMatrix()), this.bias); // [n·oh·ow, F]
+    return tf.reshape(y, [n, oh, ow, this.filters]);
   }
 
   backward(dOut: tf.Tensor, inputGradient = true): tf.Tensor {
     if (!this.#cache) throw new Error(`${this.name}: backward called before forward`);
-    const { inputShape: [n, h, w, c], geometry, colsT } = this.#cache;
-    const [oh, ow] = geometry.outSize, [kh, kw] = this.kernel, [ph, pw] = this.padding;
-    // dY as [n·oh·ow, F] (NHWC order: the column order of colsᵀ) and as its transpose [F, n·oh·ow].
+    const { inputShape: [n, , , c], geometry, cols } = this.#cache;
+    const [oh, ow] = geometry.outSize, [kh, kw] = this.kernel;
     const dY = tf.reshape(dOut, [n * oh * ow, this.filters]) as tf.Tensor2D;
-    const dYT = tf.reshape(toChannelsFirst(dOut as tf.Tensor4D), [this.filters, n * oh * ow]) as tf.Tensor2D;
-    this.grads = [tf.reshape(tf.matMul(colsT, dY), [kh, kw, c, this.filters]), tf.sum(dY, 0)];
+    this.grads = [tf.reshape(tf.matMul(cols, dY, true, false), [kh, kw, c, this.filters]), tf.sum(dY, 0)];
     if (!inputGradient) return tf.zeros([0]); // col2im is most of the backward pass: skip it when unused
-    const dPadded = col2imT(tf.matMul(this.#weightMatrix(), dYT), geometry, c, n);
-    // Padding sits on the H and W axes (2 and 3 of CNHW).
-    const dInput = ph || pw ? tf.slice(dPadded, [0, 0, ph, pw], [c, n, h, w]) : dPadded;
-    return toChannelsLast(dInput);
+    return col2im(tf.matMul(dY, this.#weightMatrix(), false, true), geometry, n, c);
   }
 
-  /** W [kh, kw, C, F] as [kh·kw·C, F], rows ordered (i, j, c) like the rows of colsᵀ. */
+  /** W [kh, kw, C, F] as [kh·kw·C, F], rows ordered (i, j, c) like the columns of cols. */
   #weightMatrix(): tf.Tensor2D {
     const [kh, kw] = this.kernel;
     return tf.reshape(this.weight, [kh * kw * this.inChannels, this.filters]);

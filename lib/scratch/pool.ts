@@ -1,7 +1,8 @@
 /**
  * Max and average pooling on NHWC tensors with hand-written backward passes, any window [ph, pw]
- * and stride [sh, sw] (default: the window), no padding; built on the im2col blocks of im2col.ts
- * (Bₖ: the k-th element of every window, k over the ph·pw offsets).
+ * and stride [sh, sw] (default: the window), no padding; built on the im2col matrix of im2col.ts,
+ * split into its window elements Bₖ [n·oh·ow, C] (the k-th element of every window, k over the
+ * ph·pw offsets).
  *
  * Max:  y = maxₖ Bₖ; dX routes each dY to its window's arg-max (the first one on ties, as numpy's
  *       argmax in the seed), summed where windows overlap.
@@ -11,14 +12,7 @@
 import { tf } from "../tf.ts";
 import { pair, type Size2 } from "./output_size.ts";
 import type { ScratchLayer } from "./layer.ts";
-import {
-  placeWindowBlocks,
-  toChannelsFirst,
-  toChannelsLast,
-  windowBlocks,
-  type WindowGeometry,
-  windowGeometry,
-} from "./im2col.ts";
+import { col2im, im2col, type WindowGeometry, windowGeometry } from "./im2col.ts";
 
 abstract class ScratchPool2D implements ScratchLayer {
   readonly name: string;
@@ -27,8 +21,8 @@ abstract class ScratchPool2D implements ScratchLayer {
   params: tf.Tensor[] = [];
   grads: tf.Tensor[] = [];
   protected geometry: WindowGeometry | null = null;
-  /** [C, n] of the last input, to reassemble CNHW tensors from [C·n, …] blocks. */
-  protected channelsBatch: [number, number] = [0, 0];
+  /** [n, C] of the last input. */
+  protected batchChannels: [number, number] = [0, 0];
 
   constructor(kind: string, window: Size2, stride: Size2) {
     this.window = pair(window);
@@ -36,29 +30,31 @@ abstract class ScratchPool2D implements ScratchLayer {
     this.name = `${kind}(${this.window.join("×")}, stride ${this.stride.join("×")})`;
   }
 
-  /** The window blocks of NHWC x, channel-first (see im2col.ts); remembers the geometry for backward. */
-  protected blocksOf(x: tf.Tensor): tf.Tensor3D[] {
+  /** The window elements Bₖ [n·oh·ow, C] of NHWC x (see im2col.ts); remembers the geometry for backward. */
+  protected blocksOf(x: tf.Tensor): tf.Tensor2D[] {
     if (x.rank !== 4) throw new Error(`${this.name}: expected NHWC input, got [${x.shape}]`);
-    this.geometry = windowGeometry([x.shape[1]!, x.shape[2]!], this.window, this.stride);
-    this.channelsBatch = [x.shape[3]!, x.shape[0]!];
-    return windowBlocks(toChannelsFirst(x as tf.Tensor4D), this.geometry);
+    const g = windowGeometry([x.shape[1]!, x.shape[2]!], this.window, this.stride);
+    const [n, c] = this.batchChannels = [x.shape[0]!, x.shape[3]!];
+    this.geometry = g;
+    const rows = n * g.outSize[0] * g.outSize[1], k = g.offsets.length;
+    // cols [rows, k·C] → [k, rows, C]: each window element one contiguous slice.
+    const cols = tf.reshape(im2col(x as tf.Tensor4D, g), [rows, k, c]);
+    const byOffset = tf.reshape(tf.transpose(cols, [1, 0, 2]), [k, -1]);
+    return g.offsets.map((_, i) => tf.reshape(tf.slice(byOffset, [i, 0], [1, -1]), [rows, c]));
   }
 
-  /** [C·n, oh, ow] → NHWC [n, oh, ow, C] */
-  protected blockToNHWC(block: tf.Tensor3D): tf.Tensor4D {
-    const [c, n] = this.channelsBatch;
-    return toChannelsLast(tf.reshape(block, [c, n, block.shape[1], block.shape[2]]));
+  /** [n·oh·ow, C] → NHWC [n, oh, ow, C] */
+  protected toNHWC(block: tf.Tensor2D): tf.Tensor4D {
+    const g = this.requireGeometry();
+    return tf.reshape(block, [this.batchChannels[0], ...g.outSize, this.batchChannels[1]]);
   }
 
-  /** NHWC [n, oh, ow, C] → [C·n, oh, ow] */
-  protected nhwcToBlock(dOut: tf.Tensor): tf.Tensor3D {
-    const [c, n] = this.channelsBatch;
-    return tf.reshape(toChannelsFirst(dOut as tf.Tensor4D), [c * n, dOut.shape[1]!, dOut.shape[2]!]);
-  }
-
-  /** col2im of block gradients, back to NHWC. */
-  protected placeToNHWC(dBlocks: tf.Tensor3D[], g: WindowGeometry): tf.Tensor4D {
-    return toChannelsLast(placeWindowBlocks(dBlocks, g, ...this.channelsBatch));
+  /** col2im of the window elements' gradients, back to NHWC. */
+  protected placeToNHWC(dBlocks: tf.Tensor2D[]): tf.Tensor4D {
+    const g = this.requireGeometry(), [n, c] = this.batchChannels;
+    const rows = dBlocks[0].shape[0], k = dBlocks.length;
+    const dCols = tf.reshape(tf.transpose(tf.reshape(tf.stack(dBlocks), [k, rows, c]), [1, 0, 2]), [rows, k * c]);
+    return col2im(dCols as tf.Tensor2D, g, n, c);
   }
 
   protected requireGeometry(): WindowGeometry {
@@ -72,7 +68,7 @@ abstract class ScratchPool2D implements ScratchLayer {
 
 export class ScratchMaxPool2D extends ScratchPool2D {
   /** Per offset, 1 where that window element is the window's first maximum, else 0. */
-  #argmaxMasks: tf.Tensor3D[] | null = null;
+  #argmaxMasks: tf.Tensor2D[] | null = null;
 
   constructor(window: Size2, stride: Size2 = window) {
     super("MaxPool2D", window, stride);
@@ -84,18 +80,17 @@ export class ScratchMaxPool2D extends ScratchPool2D {
     // Scan the offsets in order, claiming a window for the first element equal to its maximum.
     let unclaimed = tf.onesLike(y);
     this.#argmaxMasks = blocks.map((b) => {
-      const first = tf.mul(tf.cast(tf.equal(b, y), "float32"), unclaimed) as tf.Tensor3D;
+      const first = tf.mul(tf.cast(tf.equal(b, y), "float32"), unclaimed) as tf.Tensor2D;
       unclaimed = tf.sub(unclaimed, first);
       return first;
     });
-    return this.blockToNHWC(y);
+    return this.toNHWC(y);
   }
 
   backward(dOut: tf.Tensor): tf.Tensor {
-    const g = this.requireGeometry();
     if (!this.#argmaxMasks) throw new Error(`${this.name}: backward called before forward`);
-    const dY = this.nhwcToBlock(dOut);
-    return this.placeToNHWC(this.#argmaxMasks.map((mask) => tf.mul(mask, dY) as tf.Tensor3D), g);
+    const dY = tf.reshape(dOut, [-1, this.batchChannels[1]]);
+    return this.placeToNHWC(this.#argmaxMasks.map((mask) => tf.mul(mask, dY) as tf.Tensor2D));
   }
 }
 
@@ -106,12 +101,12 @@ export class ScratchAvgPool2D extends ScratchPool2D {
 
   forward(x: tf.Tensor, _training: boolean): tf.Tensor {
     const blocks = this.blocksOf(x);
-    return this.blockToNHWC(tf.div(blocks.length === 1 ? blocks[0] : tf.addN(blocks), blocks.length));
+    return this.toNHWC(tf.div(blocks.length === 1 ? blocks[0] : tf.addN(blocks), blocks.length));
   }
 
   backward(dOut: tf.Tensor): tf.Tensor {
     const g = this.requireGeometry();
-    const share = tf.div(this.nhwcToBlock(dOut), this.window[0] * this.window[1]) as tf.Tensor3D;
-    return this.placeToNHWC(g.offsets.map(() => share), g);
+    const share = tf.div(tf.reshape(dOut, [-1, this.batchChannels[1]]), g.offsets.length) as tf.Tensor2D;
+    return this.placeToNHWC(g.offsets.map(() => share));
   }
 }

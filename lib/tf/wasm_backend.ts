@@ -21,3 +21,17 @@ export function wasmHeap(backend: tf.KernelBackend): WebAssembly.Memory | null {
   const memory = (backend as WasmBackend).wasm?.asm?.memory;
   return memory instanceof WebAssembly.Memory ? memory : null;
 }
+
+/** Scratch floats on the tfjs heap for the duration of one kernel. */
+export class Scratch {
+  readonly #held: tf.TensorInfo[] = [];
+  constructor(readonly backend: WasmBackend) {}
+  floats(n: number): tf.TensorInfo {
+    const t = this.backend.makeOutput([n], "float32");
+    this.#held.push(t);
+    return t;
+  }
+  release(): void {
+    for (const t of this.#held) this.backend.disposeData(t.dataId);
+  }
+}

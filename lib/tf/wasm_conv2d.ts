@@ -11,7 +11,7 @@
  * without dilation; anything else keeps the kernel it wraps.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
+import { heapOffset, Scratch, type WasmBackend } from "./wasm_backend.ts";
 import { packedKernels } from "./wasm_batch_matmul.ts";
 import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
 
@@ -66,20 +66,6 @@ function geometry(xShape: number[], filterShape: number[], attrs: ConvAttrs): Ge
     ow: info.outWidth,
     co: info.outChannels,
   };
-}
-
-/** Scratch floats on the tfjs heap for the duration of one kernel. */
-class Scratch {
-  readonly #held: TensorInfo[] = [];
-  constructor(readonly backend: WasmBackend) {}
-  floats(n: number): TensorInfo {
-    const t = this.backend.makeOutput([n], "float32");
-    this.#held.push(t);
-    return t;
-  }
-  release(): void {
-    for (const t of this.#held) this.backend.disposeData(t.dataId);
-  }
 }
 
 const at = heapOffset;

@@ -10,6 +10,9 @@
  *   sums accumulate in float64 and round once, at least as accurate as tfjs' float32 loop.
  * - ReLU's gradient dy · step(x) (tfjs: Step, Cast and Multiply kernels), as one kernel, through
  *   ReLU's gradient function on the wasm backend; other backends keep tfjs' composition.
+ * - Maximum, Minimum and Equal of two float32 tensors of one shape (clipping an attack to its ball,
+ *   max-pooling by hand), which tfjs-wasm runs about ten times slower than a multiply; the same
+ *   selects (b > a ? b : a, b < a ? b : a) and comparison.
  *
  * Until `enableWasmLayerPasses` has compiled the module, and for other dtypes and shapes, the
  * wrapped kernels run as before.
@@ -25,6 +28,9 @@ interface LayerPasses {
   add_rows(x: number, b: number, y: number, rows: number, n: number): void;
   column_sums(x: number, acc: number, out: number, rows: number, n: number, mean: number, scale: number): void;
   relu_grad(x: number, dy: number, dx: number, n: number): void;
+  maximum(a: number, b: number, y: number, n: number): void;
+  minimum(a: number, b: number, y: number, n: number): void;
+  equal(a: number, b: number, y: number, n: number): void;
 }
 
 let passes: LayerPasses | null = null;
@@ -86,6 +92,27 @@ function leadingReduction(mean: boolean): (original: tf.KernelFunc) => tf.Kernel
   };
 }
 
+/** `pass` over two float32 tensors of one shape, into a new one of `dtype`; anything else → tfjs' kernel. */
+function sameShape(
+  pass: "maximum" | "minimum" | "equal",
+  dtype: "float32" | "bool",
+): (original: tf.KernelFunc) => tf.KernelFunc {
+  return (original) => (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const same = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+    if (!passes || !same || !float32(a, b)) return original(args);
+    const backend = args.backend as WasmBackend;
+    const y = backend.makeOutput(a.shape, dtype);
+    passes[pass](
+      heapOffset(backend, a),
+      heapOffset(backend, b),
+      heapOffset(backend, y),
+      tf.util.sizeFromShape(a.shape),
+    );
+    return y;
+  };
+}
+
 function reluGrad(
   { inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend },
 ): TensorInfo {
@@ -100,11 +127,14 @@ function reluGrad(
   return dx;
 }
 
-/** Wraps Add, Sum and Mean and routes ReLU's gradient; before the wasm backend starts. */
+/** Wraps Add, Sum, Mean, Maximum, Minimum and Equal and routes ReLU's gradient; before the wasm backend starts. */
 export function registerWasmLayerPasses(): void {
   wrapWasmKernel("Add", addBias);
   wrapWasmKernel("Sum", leadingReduction(false));
   wrapWasmKernel("Mean", leadingReduction(true));
+  wrapWasmKernel("Maximum", sameShape("maximum", "float32"));
+  wrapWasmKernel("Minimum", sameShape("minimum", "float32"));
+  wrapWasmKernel("Equal", sameShape("equal", "bool"));
   registerWasmKernel(RELU_GRAD, reluGrad);
   const tfjsRelu = tf.getGradient("Relu");
   if (!tfjsRelu) throw new Error("tfjs has no gradient registered for Relu");

@@ -1,7 +1,8 @@
 ;; Element-wise passes of every layer's training step, for tensors on tfjs' heap (any size: the
 ;; last n mod 4 floats take a scalar loop). tfjs-wasm broadcasts a bias through a generic indexed
-;; loop, reduces leading axes through a transposed copy, and builds ReLU's gradient from three
-;; kernels (Step, Cast, Multiply); each of these is one pass here, with the same float ops.
+;; loop, reduces leading axes through a transposed copy, builds ReLU's gradient from three kernels
+;; (Step, Cast, Multiply), and runs Maximum, Minimum and Equal an order of magnitude slower than
+;; a multiply; each of these is one pass here, with the same float ops.
 (module
   (import "env" "memory" (memory 1))
 
@@ -99,6 +100,75 @@
           (select (f32.const 1) (select (local.get $s) (f32.const 0) (f32.ne (local.get $s) (local.get $s)))
             (f32.gt (local.get $s) (f32.const 0)))))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $sl)))
+  )
+
+  ;; y = b > a ? b : a (tfjs-wasm's Maximum: NaN only from a; pmax is that very select)
+  (func (export "maximum") (param $a i32) (param $b i32) (param $y i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $vec i32) (local $x f32) (local $z f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vec (i32.and (local.get $end) (i32.const -16)))
+    (block $v_done (loop $vl
+      (br_if $v_done (i32.ge_u (local.get $i) (local.get $vec)))
+      (v128.store (i32.add (local.get $y) (local.get $i))
+        (f32x4.pmax (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vl)))
+    (block $s_done (loop $sl
+      (br_if $s_done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $x (f32.load (i32.add (local.get $a) (local.get $i))))
+      (local.set $z (f32.load (i32.add (local.get $b) (local.get $i))))
+      (f32.store (i32.add (local.get $y) (local.get $i))
+        (select (local.get $z) (local.get $x) (f32.gt (local.get $z) (local.get $x))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $sl)))
+  )
+
+  ;; y = b < a ? b : a (tfjs-wasm's Minimum; pmin)
+  (func (export "minimum") (param $a i32) (param $b i32) (param $y i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $vec i32) (local $x f32) (local $z f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vec (i32.and (local.get $end) (i32.const -16)))
+    (block $v_done (loop $vl
+      (br_if $v_done (i32.ge_u (local.get $i) (local.get $vec)))
+      (v128.store (i32.add (local.get $y) (local.get $i))
+        (f32x4.pmin (v128.load (i32.add (local.get $a) (local.get $i))) (v128.load (i32.add (local.get $b) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vl)))
+    (block $s_done (loop $sl
+      (br_if $s_done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $x (f32.load (i32.add (local.get $a) (local.get $i))))
+      (local.set $z (f32.load (i32.add (local.get $b) (local.get $i))))
+      (f32.store (i32.add (local.get $y) (local.get $i))
+        (select (local.get $z) (local.get $x) (f32.lt (local.get $z) (local.get $x))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $sl)))
+  )
+
+  ;; y[i] = a[i] == b[i] as one byte 0/1 (tfjs' bool), sixteen at a time
+  (func (export "equal") (param $a i32) (param $b i32) (param $y i32) (param $n i32)
+    (local $i i32) (local $vec i32) (local $o i32)
+    (local.set $vec (i32.and (local.get $n) (i32.const -16)))
+    (block $v_done (loop $vl
+      (br_if $v_done (i32.ge_u (local.get $i) (local.get $vec)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (v128.store (i32.add (local.get $y) (local.get $i))
+        (v128.and (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)
+          (i8x16.narrow_i16x8_s
+            (i16x8.narrow_i32x4_s
+              (f32x4.eq (v128.load offset=0 (i32.add (local.get $a) (local.get $o))) (v128.load offset=0 (i32.add (local.get $b) (local.get $o))))
+              (f32x4.eq (v128.load offset=16 (i32.add (local.get $a) (local.get $o))) (v128.load offset=16 (i32.add (local.get $b) (local.get $o)))))
+            (i16x8.narrow_i32x4_s
+              (f32x4.eq (v128.load offset=32 (i32.add (local.get $a) (local.get $o))) (v128.load offset=32 (i32.add (local.get $b) (local.get $o))))
+              (f32x4.eq (v128.load offset=48 (i32.add (local.get $a) (local.get $o))) (v128.load offset=48 (i32.add (local.get $b) (local.get $o))))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vl)))
+    (block $s_done (loop $sl
+      (br_if $s_done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+      (i32.store8 (i32.add (local.get $y) (local.get $i))
+        (f32.eq (f32.load (i32.add (local.get $a) (local.get $o))) (f32.load (i32.add (local.get $b) (local.get $o)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $sl)))
   )
 )

@@ -1,0 +1,89 @@
+/**
+ * The scratch layers on wasm, where im2col and col2im are kernels of their own
+ * (lib/tf/wasm_im2col.ts), against the cpu backend, where they are whole-tensor compositions:
+ * im2col copies values (exactly equal), col2im sums overlapping windows (within rounding), and the
+ * conv and pool layers' outputs and gradients match.
+ */
+import assert from "node:assert/strict";
+import { initBackend, tf } from "../lib/tf.ts";
+import { Rng } from "../lib/random/rng.ts";
+import { col2im, im2col, windowGeometry } from "../lib/scratch/im2col.ts";
+import { hasWasmIm2col } from "../lib/tf/wasm_im2col.ts";
+import { ScratchConv2D } from "../lib/scratch/conv2d.ts";
+import { ScratchAvgPool2D, ScratchMaxPool2D } from "../lib/scratch/pool.ts";
+import type { ScratchLayer } from "../lib/scratch/layer.ts";
+import { assertScaledClose, maxAbs } from "./_helpers/numeric.ts";
+
+interface Window {
+  label: string;
+  input: [number, number, number, number];
+  k: number;
+  s: number;
+  p: number;
+}
+
+const WINDOWS: Window[] = [
+  { label: "1 channel, 3×3 pad 1 (the small net)", input: [3, 9, 11, 1], k: 3, s: 1, p: 1 },
+  { label: "1 channel, 3×3 stride 2 pad 1", input: [2, 9, 9, 1], k: 3, s: 2, p: 1 },
+  { label: "6 channels, 5×5 pad 2", input: [2, 8, 7, 6], k: 5, s: 1, p: 2 },
+  { label: "5 channels, 3×3 stride 2, no padding", input: [2, 9, 8, 5], k: 3, s: 2, p: 0 },
+  { label: "8 channels, 2×2 stride 2 (pool)", input: [2, 6, 6, 8], k: 2, s: 2, p: 0 },
+];
+
+async function patchesAndAdjoint(win: Window) {
+  const rng = new Rng(`im2col ${win.label}`);
+  const g = windowGeometry([win.input[1], win.input[2]], win.k, win.s, win.p);
+  const x = tf.tensor4d(rng.fillNormal(new Float32Array(win.input.reduce((a, b) => a * b))), win.input);
+  const rows = win.input[0] * g.outSize[0] * g.outSize[1], cols = win.k * win.k * win.input[3];
+  const d = tf.tensor2d(rng.fillNormal(new Float32Array(rows * cols)), [rows, cols]);
+  const p = im2col(x, g), dx = col2im(d, g, win.input[0], win.input[3]);
+  const out = { cols: await p.data(), dx: await dx.data(), shapes: [p.shape, dx.shape] };
+  tf.dispose([x, d, p, dx]);
+  return out;
+}
+
+for (const win of WINDOWS) {
+  Deno.test(`wasm im2col equals the composition, col2im within rounding: ${win.label}`, async () => {
+    await initBackend("cpu");
+    const expected = await patchesAndAdjoint(win);
+    await initBackend("wasm");
+    assert.ok(hasWasmIm2col(), "the im2col kernels were not compiled: the test would be vacuous");
+    const got = await patchesAndAdjoint(win).finally(() => initBackend("cpu"));
+    assert.deepEqual(got.shapes, expected.shapes);
+    assert.ok(maxAbs(expected.cols as Float32Array) > 0);
+    assert.deepEqual(got.cols, expected.cols, "im2col");
+    assertScaledClose(got.dx as Float32Array, expected.dx as Float32Array, 1e-6, "col2im");
+  });
+}
+
+const LAYERS: [string, [number, number, number, number], (rng: Rng) => ScratchLayer][] = [
+  ["conv 1→8, 3×3 pad 1", [4, 10, 10, 1], (rng) => new ScratchConv2D(1, 8, 3, rng, { padding: 1 })],
+  ["conv 6→16, 5×5 valid", [2, 12, 12, 6], (rng) => new ScratchConv2D(6, 16, 5, rng)],
+  ["conv 3→4, 3×3 stride 2 pad 1", [2, 9, 9, 3], (rng) => new ScratchConv2D(3, 4, 3, rng, { stride: 2, padding: 1 })],
+  ["max pool 2×2", [2, 8, 8, 6], () => new ScratchMaxPool2D(2)],
+  ["max pool 3×3 stride 2 (overlapping)", [2, 9, 9, 4], () => new ScratchMaxPool2D(3, 2)],
+  ["avg pool 2×2", [2, 8, 8, 5], () => new ScratchAvgPool2D(2)],
+];
+
+async function forwardBackward(shape: [number, number, number, number], make: (rng: Rng) => ScratchLayer) {
+  const rng = new Rng(`layer ${shape}`);
+  const layer = make(rng);
+  const x = tf.tensor4d(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b))), shape);
+  const y = layer.forward(x, true);
+  const dOut = tf.tensor(rng.fillNormal(new Float32Array(y.size)), y.shape);
+  const dx = layer.backward(dOut, true);
+  const out = [await y.data(), await dx.data(), ...await Promise.all(layer.grads.map((g) => g.data()))];
+  tf.dispose([x, y, dOut, dx, ...layer.grads, ...layer.params]);
+  return out as Float32Array[];
+}
+
+for (const [label, shape, make] of LAYERS) {
+  Deno.test(`scratch ${label} on wasm matches cpu: output, input and parameter gradients`, async () => {
+    await initBackend("cpu");
+    const expected = await forwardBackward(shape, make);
+    await initBackend("wasm");
+    const got = await forwardBackward(shape, make).finally(() => initBackend("cpu"));
+    assert.equal(got.length, expected.length);
+    expected.forEach((e, i) => assertScaledClose(got[i], e, 1e-5, `${label}: output ${i}`));
+  });
+}
