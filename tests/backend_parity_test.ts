@@ -352,6 +352,8 @@ Deno.test("wasm packed Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter matc
     [{ batch: 3, h: 9, w: 9, k: 3, stride: 2, pad: 1 }, 1, 40],
     // LeNet's first layer (5×5 valid, 6 filters), rows of 11 outputs: vectors and a scalar tail
     [{ batch: 2, h: 13, w: 15, k: 5, stride: 1, pad: "valid" }, 1, 6],
+    // the README example's first layer: one channel to 16, forward on the packed product too
+    [{ batch: 2, h: 14, w: 14, k: 5, stride: 1, pad: "valid" }, 1, 16],
   ];
   const run = (c: ConvCase, cin: number, cout: number) => {
     const rng = new Rng(`packed/${JSON.stringify(c)}`);

@@ -83,11 +83,13 @@ function patches(backend: WasmBackend, scratch: Scratch, x: TensorInfo, g: Geome
  * XNNPACK's forward convolution reads its input in place; im2col copies it k² times. With few
  * output channels (little arithmetic per copied float) that copy costs more than the packed
  * product saves, so those stay with XNNPACK. One input channel takes the tap-major patches
- * (im2col_taps: whole image rows at a time, where im2col would copy one float per call). The
+ * (im2col_taps: whole image rows at a time, where im2col would copy one float per call), cheap
+ * enough that the packed product wins from 16 output channels on (below that its tiles, K = k²
+ * deep, spend as long storing as multiplying). The
  * gradients have no XNNPACK kernel: the packed ones win everywhere but at fewer than 8 output
  * channels for the filter gradient.
  */
-const packedForwardPays = (g: Geometry) => g.co >= 32;
+const packedForwardPays = (g: Geometry) => g.co >= 32 || (g.c === 1 && g.co >= 16);
 
 /**
  * The patch matrix P(m, i) of x with its strides (floats per row m, per tap i): im2col's row-major

@@ -112,6 +112,8 @@
   (func $packA (param $a i32) (param $sai i32) (param $sak i32) (param $ic i32) (param $pc i32)
                (param $mc i32) (param $kc i32) (param $dst i32)
     (local $s i32) (local $k i32) (local $r i32) (local $rows i32) (local $src i32) (local $rstep i32) (local $kstep i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $rstep (i32.shl (local.get $sai) (i32.const 2)))
     (local.set $kstep (i32.shl (local.get $sak) (i32.const 2)))
     (block $s_done (loop $sl
@@ -128,6 +130,39 @@
           (block $k_done (loop $kl
             (br_if $k_done (i32.ge_u (local.get $k) (local.get $kc)))
             (v128.store (local.get $dst) (v128.load (local.get $src)))
+            (local.set $src (i32.add (local.get $src) (local.get $kstep)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $kl))))
+      (else (if (i32.and (i32.eq (local.get $rows) (i32.const 4)) (i32.eq (local.get $sak) (i32.const 1)))
+        (then
+          ;; A stored by rows: four k at a time from each row, transposed in registers (the 4×4
+          ;; shuffles of gemm.wat's transpose), then the last kc mod 4 one float at a time
+          (block $k4_done (loop $k4l
+            (br_if $k4_done (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $kc)))
+            (local.set $v0 (v128.load (local.get $src)))
+            (local.set $v1 (v128.load (i32.add (local.get $src) (local.get $rstep))))
+            (local.set $v2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $rstep) (i32.const 1)))))
+            (local.set $v3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $rstep) (i32.const 3)))))
+            ;; t0 = (v0₀ v1₀ v0₁ v1₁), t1 = (v0₂ v1₂ v0₃ v1₃), t2, t3 the same of v2, v3
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+            (v128.store offset=0 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (v128.store offset=16 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (v128.store offset=32 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (v128.store offset=48 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $src (i32.add (local.get $src) (i32.const 16)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $k4l)))
+          (block $k_done (loop $kl
+            (br_if $k_done (i32.ge_u (local.get $k) (local.get $kc)))
+            (f32.store offset=0 (local.get $dst) (f32.load (local.get $src)))
+            (f32.store offset=4 (local.get $dst) (f32.load (i32.add (local.get $src) (local.get $rstep))))
+            (f32.store offset=8 (local.get $dst) (f32.load (i32.add (local.get $src) (i32.shl (local.get $rstep) (i32.const 1)))))
+            (f32.store offset=12 (local.get $dst) (f32.load (i32.add (local.get $src) (i32.mul (local.get $rstep) (i32.const 3)))))
             (local.set $src (i32.add (local.get $src) (local.get $kstep)))
             (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
@@ -158,7 +193,7 @@
             (local.set $src (i32.add (local.get $src) (local.get $kstep)))
             (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
-            (br $kl)))))))
+            (br $kl)))))))))
       (local.set $s (i32.add (local.get $s) (i32.const 4)))
       (br $sl)))
   )

@@ -86,6 +86,12 @@ function basicsCnn(rng: Rng): Sequential {
   );
 }
 
+/** The README's Keras-style example (examples/keras_mnist.ts): two conv 5×5 → ReLU → pool 2 blocks, 512 → 10. */
+function readmeCnn(rng: Rng): Sequential {
+  const block = (from: number, to: number) => [new Conv2d(from, to, 5, rng), new ReLU(), new MaxPool2d(2)];
+  return new Sequential(...block(1, 16), ...block(16, 32), new Flatten(), new Linear(512, 10, rng));
+}
+
 const adversarialPgd10: StepBench = {
   name: "adversarial-pgd10",
   batchSize: 64,
@@ -149,6 +155,10 @@ export const EXPERIMENT_BENCHES: StepBench[] = [
     optimizer: (p) => new AdaGrad(p, 0.01),
   })),
   cnnScratchHandwritten,
+  autodiffBench("readme-cnn", 64, () => ({
+    model: readmeCnn(new Rng("bench-readme")),
+    optimizer: (p) => new Adam(p, 1e-3),
+  })),
 ];
 
 /**

@@ -33,7 +33,7 @@ const flags = cli(
     ),
     experiments: flag.boolean(
       "time only one training step of each experiment's model (uva-convnet, basics-cnn, adversarial-pgd10, " +
-        "cnn-scratch-autodiff, cnn-scratch-handwritten), and PyTorch's where python3 has torch",
+        "cnn-scratch-autodiff, cnn-scratch-handwritten, readme-cnn), and PyTorch's where python3 has torch",
     ),
   },
   "deno task bench",

@@ -1,4 +1,4 @@
-"""The five experiment steps of scripts/bench/experiments.ts in PyTorch, one thread, for ratios
+"""The experiment steps of scripts/bench/experiments.ts in PyTorch, one thread, for ratios
 measured in one run on one machine. Prints a JSON list of {name, backend, threads, batchSize,
 msPerStep} (median of timed steps after a warm-up). Random inputs of each experiment's shape;
 NCHW here, NHWC in ours: the arithmetic is the same.
@@ -48,6 +48,13 @@ def small_net():
                          nn.Linear(8 * 14 * 14, 64), nn.ReLU(), nn.Linear(64, 10))
 
 
+def readme_cnn():
+    """The README's Keras-style example (examples/keras_mnist.ts)."""
+    def block(c_in, c_out):
+        return [nn.Conv2d(c_in, c_out, 5), nn.ReLU(), nn.MaxPool2d(2)]
+    return nn.Sequential(*block(1, 16), *block(16, 32), nn.Flatten(), nn.Linear(512, 10))
+
+
 def plain_step(model, opt, n):
     x, y = torch.rand(n, 1, 28, 28), torch.arange(n) % 10
     loss_fn = nn.CrossEntropyLoss()
@@ -87,12 +94,13 @@ def median_ms(step, budget_s):
 
 
 def main():
-    uva, basics, adv, small = uva_convnet().train(), basics_cnn(), lenet(), small_net()
+    uva, basics, adv, small, readme = uva_convnet().train(), basics_cnn(), lenet(), small_net(), readme_cnn()
     benches = [
         ("uva-convnet", 32, plain_step(uva, torch.optim.Adam(uva.parameters(), 1e-4), 32)),
         ("basics-cnn", 32, plain_step(basics, torch.optim.SGD(basics.parameters(), 0.01), 32)),
         ("adversarial-pgd10", 64, pgd10_step(adv, torch.optim.Adam(adv.parameters(), 1e-3), 64)),
         ("cnn-scratch", 50, plain_step(small, torch.optim.Adagrad(small.parameters(), 0.01), 50)),
+        ("readme-cnn", 64, plain_step(readme, torch.optim.Adam(readme.parameters(), 1e-3), 64)),
     ]
     rows = []
     for name, batch, step in benches:
