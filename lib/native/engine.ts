@@ -41,6 +41,20 @@ export interface PointwiseKernels {
   column_sums(dy: number, db: number, rows: number, n: number): void;
 }
 
+/** A single-channel image pass over tap-major patches [k·k, rows·oh·ow] (pointers in bytes). */
+type TapPatchPass = (
+  image: number,
+  patches: number,
+  rows: number,
+  h: number,
+  w: number,
+  k: number,
+  stride: number,
+  padding: number,
+  oh: number,
+  ow: number,
+) => void;
+
 /** lib/wasm/im2col.wat. */
 export interface Im2colKernel {
   im2col(
@@ -57,32 +71,10 @@ export interface Im2colKernel {
     ow: number,
     adjoint: number,
   ): void;
-  /** Single-channel images to tap-major patches [k·k, rows·oh·ow] (im2col's transpose). */
-  im2col_taps(
-    image: number,
-    patches: number,
-    rows: number,
-    h: number,
-    w: number,
-    k: number,
-    stride: number,
-    padding: number,
-    oh: number,
-    ow: number,
-  ): void;
-  /** im2col_taps' adjoint: adds tap-major patches [k·k, rows·oh·ow] onto single-channel images. */
-  col2im_taps(
-    image: number,
-    patches: number,
-    rows: number,
-    h: number,
-    w: number,
-    k: number,
-    stride: number,
-    padding: number,
-    oh: number,
-    ow: number,
-  ): void;
+  /** Single-channel images to tap-major patches (im2col's transpose). */
+  im2col_taps: TapPatchPass;
+  /** im2col_taps' adjoint: adds tap-major patches onto single-channel images (zeroed first). */
+  col2im_taps: TapPatchPass;
 }
 
 export class Engine {

@@ -8,6 +8,8 @@
 ;; KC×NC block of B is packed into 8-column strips (k-major, 8 floats a step) and an MC×KC block of A
 ;; into 4-row slabs (k-major, 4 floats a step), zero-padded at the edges, so the inner loop reads
 ;; both sequentially: per k, two vectors of B, four broadcasts of A, eight fused multiply-adds.
+;; An operand stored across that order (A by rows, B by columns) is packed four k at a time
+;; through 4×4 register transposes ($store_transposed) instead of one float at a time.
 ;; `work` holds the packed panels: NC·KC + MC·KC + 32 floats (the last 32: an edge tile), plus 16
 ;; floats of slack: the panels start at the first 64-byte boundary in it, because a vector load
 ;; that straddles two cache lines costs about twice one that does not, and malloc'd memory (the
@@ -76,12 +78,35 @@
   ;; dst[strip][k][0..8) = B(pc + k, jc + 8·strip + j), 0 past column nc.
   (func $packB (param $b i32) (param $sbk i32) (param $sbj i32) (param $pc i32) (param $jc i32)
                (param $kc i32) (param $nc i32) (param $dst i32)
-    (local $s i32) (local $k i32) (local $j i32) (local $row i32) (local $cols i32) (local $src i32)
+    (local $s i32) (local $k i32) (local $j i32) (local $row i32) (local $cols i32) (local $src i32) (local $cstep i32)
     (block $s_done (loop $sl
       (br_if $s_done (i32.ge_u (local.get $s) (local.get $nc)))
       (local.set $cols (select (i32.sub (local.get $nc) (local.get $s)) (i32.const 8)
         (i32.lt_u (i32.sub (local.get $nc) (local.get $s)) (i32.const 8))))
       (local.set $k (i32.const 0))
+      (if (i32.and (i32.eq (local.get $sbk) (i32.const 1)) (i32.eq (local.get $cols) (i32.const 8)))
+        (then
+          ;; B stored by columns (Bᵀ row-major): four k at a time from each of the strip's eight
+          ;; columns, transposed in registers; the last kc mod 4 go one float at a time below
+          (local.set $cstep (i32.shl (local.get $sbj) (i32.const 2)))
+          (block $k4_done (loop $k4l
+            (br_if $k4_done (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $kc)))
+            (local.set $src (i32.add (local.get $b) (i32.shl (i32.add (i32.add (local.get $pc) (local.get $k))
+              (i32.mul (i32.add (local.get $jc) (local.get $s)) (local.get $sbj))) (i32.const 2))))
+            (call $store_transposed (local.get $dst) (i32.const 32)
+              (v128.load (local.get $src))
+              (v128.load (i32.add (local.get $src) (local.get $cstep)))
+              (v128.load (i32.add (local.get $src) (i32.shl (local.get $cstep) (i32.const 1))))
+              (v128.load (i32.add (local.get $src) (i32.mul (local.get $cstep) (i32.const 3)))))
+            (local.set $src (i32.add (local.get $src) (i32.shl (local.get $cstep) (i32.const 2))))
+            (call $store_transposed (i32.add (local.get $dst) (i32.const 16)) (i32.const 32)
+              (v128.load (local.get $src))
+              (v128.load (i32.add (local.get $src) (local.get $cstep)))
+              (v128.load (i32.add (local.get $src) (i32.shl (local.get $cstep) (i32.const 1))))
+              (v128.load (i32.add (local.get $src) (i32.mul (local.get $cstep) (i32.const 3)))))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 128)))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $k4l)))))
       (block $k_done (loop $kl
         (br_if $k_done (i32.ge_u (local.get $k) (local.get $kc)))
         (local.set $src (i32.add (local.get $b) (i32.shl (i32.add
@@ -108,12 +133,29 @@
       (br $sl)))
   )
 
+  ;; Rows of the 4×4 block whose columns are v0…v3, stored at dst, dst + stride, … (the lane
+  ;; shuffles of gemm.wat's transpose): row r = (v0ᵣ v1ᵣ v2ᵣ v3ᵣ).
+  (func $store_transposed (param $dst i32) (param $stride i32) (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ;; t0 = (v0₀ v1₀ v0₁ v1₁), t1 = (v0₂ v1₂ v0₃ v1₃), t2, t3 the same of v2, v3
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+    (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $stride)))
+    (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+  )
+
   ;; dst[slab][k][0..4) = A(ic + 4·slab + r, pc + k), 0 past row mc.
   (func $packA (param $a i32) (param $sai i32) (param $sak i32) (param $ic i32) (param $pc i32)
                (param $mc i32) (param $kc i32) (param $dst i32)
     (local $s i32) (local $k i32) (local $r i32) (local $rows i32) (local $src i32) (local $rstep i32) (local $kstep i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $rstep (i32.shl (local.get $sai) (i32.const 2)))
     (local.set $kstep (i32.shl (local.get $sak) (i32.const 2)))
     (block $s_done (loop $sl
@@ -136,23 +178,15 @@
             (br $kl))))
       (else (if (i32.and (i32.eq (local.get $rows) (i32.const 4)) (i32.eq (local.get $sak) (i32.const 1)))
         (then
-          ;; A stored by rows: four k at a time from each row, transposed in registers (the 4×4
-          ;; shuffles of gemm.wat's transpose), then the last kc mod 4 one float at a time
+          ;; A stored by rows: four k at a time from each row, transposed in registers, then the
+          ;; last kc mod 4 one float at a time
           (block $k4_done (loop $k4l
             (br_if $k4_done (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $kc)))
             (local.set $v0 (v128.load (local.get $src)))
             (local.set $v1 (v128.load (i32.add (local.get $src) (local.get $rstep))))
             (local.set $v2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $rstep) (i32.const 1)))))
             (local.set $v3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $rstep) (i32.const 3)))))
-            ;; t0 = (v0₀ v1₀ v0₁ v1₁), t1 = (v0₂ v1₂ v0₃ v1₃), t2, t3 the same of v2, v3
-            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
-            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
-            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
-            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
-            (v128.store offset=0 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
-            (v128.store offset=16 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
-            (v128.store offset=32 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
-            (v128.store offset=48 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (call $store_transposed (local.get $dst) (i32.const 16) (local.get $v0) (local.get $v1) (local.get $v2) (local.get $v3))
             (local.set $src (i32.add (local.get $src) (i32.const 16)))
             (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
             (local.set $k (i32.add (local.get $k) (i32.const 4)))
