@@ -55,22 +55,18 @@ type TapPatchPass = (
   ow: number,
 ) => void;
 
+/** An NHWC image batch and its patch matrix (pointers in bytes): image, patches, rows, h, w, c, k, stride, padding. */
+type PatchImage = [number, number, number, number, number, number, number, number, number];
+
 /** lib/wasm/im2col.wat. */
 export interface Im2colKernel {
-  im2col(
-    image: number,
-    patches: number,
-    rows: number,
-    h: number,
-    w: number,
-    c: number,
-    k: number,
-    stride: number,
-    padding: number,
-    oh: number,
-    ow: number,
-    adjoint: number,
-  ): void;
+  /** im2col (adjoint 1: col2im, adding onto the image) of every output row: (…PatchImage, oh, ow, adjoint). */
+  im2col(...args: [...PatchImage, number, number, number]): void;
+  /**
+   * im2col of output rows [oy0, oy1) over window rows [ky0, ky1) only (a band whose other taps are all
+   * padding): (…PatchImage, ow, adjoint, oy0, oy1, ky0, ky1).
+   */
+  im2col_rows(...args: [...PatchImage, number, number, number, number, number, number]): void;
   /** Single-channel images to tap-major patches (im2col's transpose). */
   im2col_taps: TapPatchPass;
   /** im2col_taps' adjoint: adds tap-major patches onto single-channel images (zeroed first). */

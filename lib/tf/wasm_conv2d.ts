@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, Scratch, type WasmBackend } from "./wasm_backend.ts";
 import { packedKernels } from "./wasm_batch_matmul.ts";
 import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
+import { filterGradientInBands, forwardInBands, inputGradientInBands, rowBands } from "./wasm_conv2d_bands.ts";
 
 type TensorInfo = tf.TensorInfo;
 
@@ -25,8 +26,8 @@ interface ConvAttrs {
   dimRoundingMode?: "floor" | "round" | "ceil";
 }
 
-/** The one geometry the packed path handles, or null. */
-interface Geometry {
+/** The one geometry the packed path handles (square kernel, one stride and padding, NHWC). */
+export interface ConvGeometry {
   n: number;
   h: number;
   w: number;
@@ -39,7 +40,7 @@ interface Geometry {
   co: number;
 }
 
-function geometry(xShape: number[], filterShape: number[], attrs: ConvAttrs): Geometry | null {
+function geometry(xShape: number[], filterShape: number[], attrs: ConvAttrs): ConvGeometry | null {
   if (attrs.dataFormat === "NCHW") return null;
   const d = attrs.dilations ?? 1;
   if ((typeof d === "number" ? d : Math.max(...d)) !== 1) return null;
@@ -71,7 +72,7 @@ function geometry(xShape: number[], filterShape: number[], attrs: ConvAttrs): Ge
 const at = heapOffset;
 
 /** P [n·oh·ow, k·k·c] of x (4 floats of slack after it, for im2col's whole-vector copies). */
-function patches(backend: WasmBackend, scratch: Scratch, x: TensorInfo, g: Geometry): TensorInfo {
+function patches(backend: WasmBackend, scratch: Scratch, x: TensorInfo, g: ConvGeometry): TensorInfo {
   const { im2col } = packedKernels()!;
   const rows = g.n * g.oh * g.ow, cols = g.k * g.k * g.c;
   const P = scratch.floats(rows * cols + 4);
@@ -89,7 +90,7 @@ function patches(backend: WasmBackend, scratch: Scratch, x: TensorInfo, g: Geome
  * gradients have no XNNPACK kernel: the packed ones win everywhere but at fewer than 8 output
  * channels for the filter gradient.
  */
-const packedForwardPays = (g: Geometry) => g.co >= 32 || (g.c === 1 && g.co >= 16);
+const packedForwardPays = (g: ConvGeometry) => g.co >= 32 || (g.c === 1 && g.co >= 16);
 
 /**
  * The patch matrix P(m, i) of x with its strides (floats per row m, per tap i): im2col's row-major
@@ -99,7 +100,7 @@ function patchMatrix(
   backend: WasmBackend,
   scratch: Scratch,
   x: TensorInfo,
-  g: Geometry,
+  g: ConvGeometry,
 ): { P: TensorInfo; rowStride: number; tapStride: number } {
   const rows = g.n * g.oh * g.ow, taps = g.k * g.k * g.c;
   if (g.c !== 1) return { P: patches(backend, scratch, x, g), rowStride: taps, tapStride: 1 };
@@ -117,10 +118,11 @@ function conv2dPacked(original: tf.KernelFunc): tf.KernelFunc {
     if (!g || !packedForwardPays(g)) return original(args);
     const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
     try {
+      const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32"), bands = rowBands(g);
+      if (bands) return forwardInBands({ backend, scratch, g, bands }, x, filter, y), y;
       const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
       const { P, rowStride, tapStride } = patchMatrix(backend, scratch, x, g);
       const work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
-      const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
       // y = P·W
       packedKernels()!.gemm.gemm(
         at(backend, P),
@@ -152,10 +154,11 @@ function conv2dBackpropFilterPacked(original: tf.KernelFunc): tf.KernelFunc {
     if (!g || g.co < 8) return original(args);
     const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
     try {
+      const dW = backend.makeOutput(attrs.filterShape, "float32"), bands = rowBands(g);
+      if (bands) return filterGradientInBands({ backend, scratch, g, bands }, x, dy, dW), dW;
       const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
       const { P, rowStride, tapStride } = patchMatrix(backend, scratch, x, g);
       const work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
-      const dW = backend.makeOutput(attrs.filterShape, "float32");
       // dW [K, co] = Pᵀ·dy: A(i, m) = P(m, i).
       packedKernels()!.gemm.gemm(
         at(backend, P),
@@ -187,9 +190,13 @@ function conv2dBackpropInputPacked(original: tf.KernelFunc): tf.KernelFunc {
     if (!g) return original(args);
     const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
     try {
+      const dx = backend.makeOutput(attrs.inputShape, "float32"), bands = rowBands(g);
+      if (bands) {
+        backend.typedArrayFromHeap(dx).fill(0);
+        return inputGradientInBands({ backend, scratch, g, bands }, dy, filter, dx), dx;
+      }
       const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
       const dP = scratch.floats(M * K + 4), work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
-      const dx = backend.makeOutput(attrs.inputShape, "float32");
       const { gemm, im2col } = packedKernels()!;
       const pdy = at(backend, dy), pw = at(backend, filter), pdP = at(backend, dP), pwork = at(backend, work);
       backend.typedArrayFromHeap(dx).fill(0);

@@ -1,6 +1,9 @@
 ;; im2col for NHWC rows and its adjoint (col2im), for convolutions as one matrix product:
 ;;   patches[(r, oy, ox), (ky, kx, c)] = image[r, oy·s + ky − p, ox·s + kx − p, c]   (0 outside)
 ;; The adjoint adds every patch entry back onto its pixel (image must be zeroed first).
+;; im2col_rows builds the same matrix for output rows oy ∈ [oy0, oy1) and window rows
+;; ky ∈ [ky0, ky1) only: a band of output rows whose windows hang over the padding in the same
+;; window rows can leave those taps (all zeros) out of its product.
 ;; A window row that lies inside the image is one run of k·c contiguous floats (one copy, whole
 ;; vectors: the patches buffer needs 4 floats of slack after its end); taps at the border go one
 ;; pixel (c floats) at a time.
@@ -9,6 +12,15 @@
   (func (export "im2col") (param $image i32) (param $patches i32) (param $rows i32)
                           (param $h i32) (param $w i32) (param $c i32) (param $k i32) (param $s i32) (param $p i32)
                           (param $oh i32) (param $ow i32) (param $adjoint i32)
+    (call $im2col_rows (local.get $image) (local.get $patches) (local.get $rows) (local.get $h) (local.get $w)
+      (local.get $c) (local.get $k) (local.get $s) (local.get $p) (local.get $ow) (local.get $adjoint)
+      (i32.const 0) (local.get $oh) (i32.const 0) (local.get $k))
+  )
+
+  (func $im2col_rows (export "im2col_rows") (param $image i32) (param $patches i32) (param $rows i32)
+                          (param $h i32) (param $w i32) (param $c i32) (param $k i32) (param $s i32) (param $p i32)
+                          (param $ow i32) (param $adjoint i32)
+                          (param $oy0 i32) (param $oy1 i32) (param $ky0 i32) (param $ky1 i32)
     (local $r i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32) (local $iy i32) (local $ix i32)
     (local $o i32) (local $cb i32) (local $rowBytes i32) (local $src i32) (local $n i32) (local $i i32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
@@ -16,15 +28,15 @@
     (local.set $o (local.get $patches))
     (block $r_done (loop $rl
       (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $oy (i32.const 0))
+      (local.set $oy (local.get $oy0))
       (block $oy_done (loop $oyl
-        (br_if $oy_done (i32.ge_u (local.get $oy) (local.get $oh)))
+        (br_if $oy_done (i32.ge_u (local.get $oy) (local.get $oy1)))
         (local.set $ox (i32.const 0))
         (block $ox_done (loop $oxl
           (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $ow)))
-          (local.set $ky (i32.const 0))
+          (local.set $ky (local.get $ky0))
           (block $ky_done (loop $kyl
-            (br_if $ky_done (i32.ge_u (local.get $ky) (local.get $k)))
+            (br_if $ky_done (i32.ge_u (local.get $ky) (local.get $ky1)))
             (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $s)) (local.get $ky)) (local.get $p)))
             (local.set $ix (i32.sub (i32.mul (local.get $ox) (local.get $s)) (local.get $p)))
             (if (i32.and (i32.lt_u (local.get $iy) (local.get $h))
