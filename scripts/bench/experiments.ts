@@ -233,7 +233,7 @@ export async function benchExperiments(backend: string, opts: { quick: boolean; 
 }
 
 /**
- * The same five steps in PyTorch (scripts/bench/pytorch_steps.py, one thread), when Debian's
+ * The same steps in PyTorch (scripts/bench/pytorch_steps.py, one thread), when Debian's
  * python3 has torch; null otherwise. Only a reference for ratios measured in one run.
  */
 export async function pytorchReference(quick: boolean): Promise<ExperimentTiming[] | null> {
