@@ -34,7 +34,7 @@ const FLAGS = {
     "network inputs: symmetric = (p−0.5)/0.5 ∈ [−1,1] (the seed's), unit = p ∈ [0,1]; ε stays in pixel units",
     { choices: Object.keys(NORMALIZATIONS) },
   ),
-  "train-size": flag.int(12000, "training images (balanced unless --imbalance)", { check: count(60000) }),
+  "train-size": flag.int(24000, "training images (balanced unless --imbalance)", { check: count(60000) }),
   "test-size": flag.int(1000, "test images evaluated (the first N of the test set)", { check: count(10000) }),
   imbalance: flag.number(1, "long-tailed training set with n_max/n_min = this ratio (1 = balanced)", {
     check: between(1, 1000),
@@ -97,7 +97,7 @@ step 2.5ε/steps; an example broken at a smaller grid ε counts as broken at lar
 grid. ε is in [0,1] pixel units whatever --normalization; attacks project onto the ε-ball and the
 valid pixel range in the network's input units.
 
-Default budget (sized for CPU training on wasm; the README gives timings): 12000
+Default budget (sized for CPU training on wasm; the README gives timings): 24000
 balanced MNIST training images, 4 epochs, Adam 1e-3, batch 64; the robust methods fine-tune the
 standard-trained model (--init) with the training ε = 0.3 ramped up over the first epoch and 10
 attack steps; evaluation PGD-40 on the first 1000 test images. Published MNIST models train 100
