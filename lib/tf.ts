@@ -15,7 +15,6 @@ import { registerWasmTrainingKernels } from "./tf/wasm_training_kernels.ts";
 import { enableWasmGemm, registerWasmBatchMatMul } from "./tf/wasm_batch_matmul.ts";
 import { enableWasmFlatUpdate } from "./tf/wasm_flat_update.ts";
 import { enableWasmLayerPasses } from "./tf/wasm_layer_passes.ts";
-import { enableWasmIm2col } from "./tf/wasm_im2col.ts";
 import { enableWasmMaxPoolGrad } from "./tf/wasm_max_pool_grad.ts";
 import { enableWasmBatchNorm } from "./tf/wasm_batch_norm.ts";
 import { wasmHeap } from "./tf/wasm_backend.ts";
@@ -125,7 +124,7 @@ async function setBackendQuietly(name: BackendName): Promise<boolean> {
 
 /**
  * Our kernels on the wasm backend's heap: the products and convolutions, the optimisers'
- * updates, MaxPoolGrad, BatchNorm, the layers' element-wise passes, and im2col/col2im for lib/scratch. A tfjs build that hides its heap keeps its own kernels.
+ * updates, MaxPoolGrad, BatchNorm and the layers' element-wise passes. A tfjs build that hides its heap keeps its own kernels.
  */
 async function enableWasmKernels(backend: tf.KernelBackend): Promise<void> {
   const memory = wasmHeap(backend);
@@ -135,7 +134,6 @@ async function enableWasmKernels(backend: tf.KernelBackend): Promise<void> {
   await enableWasmMaxPoolGrad(memory);
   await enableWasmBatchNorm(memory);
   await enableWasmLayerPasses(memory);
-  await enableWasmIm2col(memory);
 }
 
 /** One-line description for logs. */

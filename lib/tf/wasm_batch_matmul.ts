@@ -28,6 +28,11 @@ export function packedKernels(): { gemm: PackedGemm; im2col: Im2colKernel } | nu
   return packed && threaded ? { gemm: threaded, im2col: packed.im2col } : packed;
 }
 
+/** gemm.wat on the wasm backend's heap (its transpose serves wasm_im2col.ts), once enabled. */
+export function simdGemm(): Gemm | null {
+  return gemm;
+}
+
 /**
  * Threads for the wasm backend's large products and convolutions, the main thread included
  * (gemm_threads.ts). Results do not depend on it. Resolves once the workers are ready.

@@ -191,15 +191,12 @@ function conv2dBackpropInputPacked(original: tf.KernelFunc): tf.KernelFunc {
     const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
     try {
       const dx = backend.makeOutput(attrs.inputShape, "float32"), bands = rowBands(g);
-      if (bands) {
-        backend.typedArrayFromHeap(dx).fill(0);
-        return inputGradientInBands({ backend, scratch, g, bands }, dy, filter, dx), dx;
-      }
+      backend.typedArrayFromHeap(dx).fill(0); // col2im adds onto it
+      if (bands) return inputGradientInBands({ backend, scratch, g, bands }, dy, filter, dx), dx;
       const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
       const dP = scratch.floats(M * K + 4), work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
       const { gemm, im2col } = packedKernels()!;
       const pdy = at(backend, dy), pw = at(backend, filter), pdP = at(backend, dP), pwork = at(backend, work);
-      backend.typedArrayFromHeap(dx).fill(0);
       if (g.c === 1) {
         // One channel: dPᵀ [k·k, M] = W·dyᵀ, added back tap by tap along image rows (col2im_taps).
         gemm.gemm(pw, g.co, 1, pdy, 1, g.co, pdP, M, K, g.co, M, pwork, 0);

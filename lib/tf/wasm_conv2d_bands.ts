@@ -52,9 +52,8 @@ export interface BandContext {
 }
 
 /** Rows and taps of a band's patch matrix. */
-function extent(g: BandGeometry, b: Band): { rows: number; taps: number; oyRows: number } {
-  const oyRows = b.oy1 - b.oy0;
-  return { rows: g.n * oyRows * g.ow, taps: (b.ky1 - b.ky0) * g.k * g.c, oyRows };
+function extent(g: BandGeometry, b: Band): { rows: number; taps: number } {
+  return { rows: g.n * (b.oy1 - b.oy0) * g.ow, taps: (b.ky1 - b.ky0) * g.k * g.c };
 }
 
 /** im2col_rows over the band (adjoint: col2im, adding onto the image). */

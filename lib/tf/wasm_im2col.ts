@@ -12,8 +12,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset as at, Scratch, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel } from "./wrap_kernel.ts";
-import { type Gemm, instantiateWat } from "../wasm/instantiate_wat.ts";
-import type { Im2colKernel } from "../native/engine.ts";
+import { packedKernels, simdGemm } from "./wasm_batch_matmul.ts";
 
 export const IM2COL = "TsdlIm2Col", COL2IM = "TsdlCol2Im";
 
@@ -24,22 +23,21 @@ export interface PatchAttrs {
   p: number;
 }
 
-let kernels: { im2col: Im2colKernel; gemm: Gemm } | null = null;
-
-/** Compiles the kernels against the wasm backend's heap and registers them; call once wasm is ready. */
-export async function enableWasmIm2col(memory: WebAssembly.Memory): Promise<void> {
-  const [im2col, gemm] = await Promise.all([
-    instantiateWat<Im2colKernel>("im2col.wat", memory),
-    instantiateWat<Gemm>("gemm.wat", memory),
-  ]);
-  kernels = { im2col, gemm };
+/** Registers the kernels; they run on the im2col and gemm.wat modules wasm_batch_matmul.ts compiled. */
+export function registerWasmIm2col(): void {
   registerWasmKernel(IM2COL, im2colKernel);
   registerWasmKernel(COL2IM, col2imKernel);
 }
 
+/** The modules on the heap: im2col.wat (with the packed product) and gemm.wat's transpose. */
+function kernels() {
+  const im2col = packedKernels()?.im2col, gemm = simdGemm();
+  return im2col && gemm ? { im2col, transpose: gemm.transpose } : null;
+}
+
 /** Whether the current backend has the kernels. */
 export function hasWasmIm2col(): boolean {
-  return kernels !== null && tf.getBackend() === "wasm";
+  return kernels() !== null && tf.getBackend() === "wasm";
 }
 
 function outSize(h: number, w: number, { k, s, p }: PatchAttrs): [number, number] {
@@ -51,14 +49,16 @@ function im2colKernel(
 ): tf.TensorInfo {
   const x = inputs.x!, [n, h, w, c] = x.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs);
   const M = n * oh * ow, K = k * k * c;
-  const cols = backend.makeOutput([M, K], "float32"), scratch = new Scratch(backend);
+  const cols = backend.makeOutput([M, K], "float32"),
+    scratch = new Scratch(backend),
+    { im2col, transpose } = kernels()!;
   try {
     const buffer = scratch.floats(M * K + 4);
     if (c === 1) {
-      kernels!.im2col.im2col_taps(at(backend, x), at(backend, buffer), n, h, w, k, s, p, oh, ow);
-      kernels!.gemm.transpose(at(backend, buffer), at(backend, cols), K, M);
+      im2col.im2col_taps(at(backend, x), at(backend, buffer), n, h, w, k, s, p, oh, ow);
+      transpose(at(backend, buffer), at(backend, cols), K, M);
     } else {
-      kernels!.im2col.im2col(at(backend, x), at(backend, buffer), n, h, w, c, k, s, p, oh, ow, 0);
+      im2col.im2col(at(backend, x), at(backend, buffer), n, h, w, c, k, s, p, oh, ow, 0);
       backend.typedArrayFromHeap(cols).set(backend.typedArrayFromHeap(buffer).subarray(0, M * K));
     }
     return cols;
@@ -79,16 +79,18 @@ function col2imKernel(
   if (dCols.shape[0] !== M || dCols.shape[1] !== K) {
     throw new Error(`${COL2IM}: patches [${dCols.shape}] do not fit [${attrs.shape}] (expected [${M}, ${K}])`);
   }
-  const dx = backend.makeOutput(attrs.shape, "float32"), scratch = new Scratch(backend);
+  const dx = backend.makeOutput(attrs.shape, "float32"),
+    scratch = new Scratch(backend),
+    { im2col, transpose } = kernels()!;
   try {
     const buffer = scratch.floats(M * K + 4);
     backend.typedArrayFromHeap(dx).fill(0);
     if (c === 1) {
-      kernels!.gemm.transpose(at(backend, dCols), at(backend, buffer), M, K);
-      kernels!.im2col.col2im_taps(at(backend, dx), at(backend, buffer), n, h, w, k, s, p, oh, ow);
+      transpose(at(backend, dCols), at(backend, buffer), M, K);
+      im2col.col2im_taps(at(backend, dx), at(backend, buffer), n, h, w, k, s, p, oh, ow);
     } else {
       backend.typedArrayFromHeap(buffer).set(backend.typedArrayFromHeap(dCols));
-      kernels!.im2col.im2col(at(backend, dx), at(backend, buffer), n, h, w, c, k, s, p, oh, ow, 1);
+      im2col.im2col(at(backend, dx), at(backend, buffer), n, h, w, c, k, s, p, oh, ow, 1);
     }
     return dx;
   } finally {

@@ -25,6 +25,7 @@ import type { WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel, wrapWasmKernel } from "./wrap_kernel.ts";
 import { registerWasmSlice } from "./wasm_slice.ts";
 import { registerWasmLayerPasses } from "./wasm_layer_passes.ts";
+import { registerWasmIm2col } from "./wasm_im2col.ts";
 import { PACKED_CONV_WRAPPERS } from "./wasm_conv2d.ts";
 import { maxPoolGradDirect } from "./wasm_max_pool_grad.ts";
 
@@ -199,6 +200,7 @@ export function registerWasmTrainingKernels(): void {
   wrapWasmKernel("Identity", () => identityShared as tf.KernelFunc);
   registerWasmSlice();
   registerWasmLayerPasses();
+  registerWasmIm2col();
   wrapWasmKernel(
     "Conv2DBackpropInput",
     (original) => PACKED_CONV_WRAPPERS.Conv2DBackpropInput(conv2dBackpropInputStride1(original)),
