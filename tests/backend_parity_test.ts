@@ -449,6 +449,39 @@ Deno.test("wasm Slice, SplitV, bias Add, ReLU gradient, Maximum/Minimum/Equal an
   compareNamed(got, expected, 1e-6, "wasm");
 });
 
+/**
+ * Every route of wasm BatchMatMul (wasm_batch_matmul.ts): the packed kernel (≥ 16 rows), gemm.wat
+ * (fewer rows: transposed, batched, or plain with a B not seen before) and XNNPACK (plain with a B
+ * used before), each product twice on the same B.
+ */
+async function matMulRoutes(): Promise<Named> {
+  const rng = new Rng("matmul routes");
+  const t = (...shape: number[]) => tf.tensor(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b))), shape);
+  const small = t(5, 40), smallT = t(40, 5), tall = t(37, 40), b = t(40, 24), bT = t(24, 40);
+  const batchA = t(3, 5, 40), batchB = t(3, 40, 24);
+  const out: [string, tf.Tensor][] = [];
+  for (const use of ["first", "second"]) {
+    out.push(
+      [`plain 5 rows, ${use} use of B`, tf.matMul(small, b)],
+      [`Aᵀ 5 rows, ${use}`, tf.matMul(smallT, b, true, false)],
+      [`Bᵀ 5 rows, ${use}`, tf.matMul(small, bT, false, true)],
+      [`batched 5 rows, ${use}`, tf.matMul(batchA, batchB)],
+      [`plain 37 rows (packed), ${use}`, tf.matMul(tall, b)],
+    );
+  }
+  const read = await readAll(out);
+  tf.dispose([small, smallT, tall, b, bT, batchA, batchB, ...out.map(([, x]) => x)]);
+  return read;
+}
+
+Deno.test("wasm BatchMatMul matches cpu on every route (packed, gemm.wat, XNNPACK for a B used before)", async () => {
+  await initBackend("cpu");
+  const expected = await matMulRoutes();
+  await initBackend("wasm");
+  const got = await matMulRoutes().finally(() => initBackend("cpu"));
+  compareNamed(got, expected, 1e-6, "wasm");
+});
+
 Deno.test("wasm Maximum, Minimum and Equal keep tfjs-wasm's NaN and signed-zero rules (vector lanes and tail)", async () => {
   await initBackend("wasm");
   try {

@@ -144,17 +144,36 @@ Deno.test("im2col matches its definition, and col2im is its adjoint: ⟨im2col(x
   }
 });
 
-Deno.test("im2col_taps (single channel) is im2col's transpose, on the vector path and at borders and strides", () => {
-  for (const [h, k, s, p] of [[14, 3, 1, 0], [14, 5, 1, 0], [7, 5, 1, 1], [9, 2, 1, 1], [9, 3, 2, 1], [6, 3, 2, 0]]) {
-    const rows = 3, oh = Math.floor((h + 2 * p - k) / s) + 1, R = rows * oh * oh, K = k * k;
-    const x = random(rows * h * h);
-    const cols = engine.arena.floats(R * K + 4), taps = random(R * K + 4); // random: every entry must be written
-    engine.im2col.im2col(x.ptr, cols.ptr, rows, h, h, 1, k, s, p, oh, oh, 0);
-    engine.im2col.im2col_taps(x.ptr, taps.ptr, rows, h, h, k, s, p, oh, oh);
-    for (let i = 0; i < R; i++) {
-      for (let t = 0; t < K; t++) {
-        assert.equal(taps.f[t * R + i], cols.f[i * K + t], `h${h} k${k} s${s} p${p} (${i}, ${t})`);
+Deno.test("im2col_taps is im2col with the taps outermost, and col2im_taps its adjoint, on the run path and at borders and strides", () => {
+  const cases = [[14, 3, 1, 0], [14, 5, 1, 0], [7, 5, 1, 1], [9, 2, 1, 1], [9, 3, 2, 1], [6, 3, 2, 0], [5, 4, 1, 3], [
+    8,
+    2,
+    2,
+    0,
+  ]];
+  for (const c of [1, 3, 8]) {
+    for (const [h, k, s, p] of cases) {
+      const rows = 3, oh = Math.floor((h + 2 * p - k) / s) + 1, R = rows * oh * oh, K = k * k;
+      const label = `c${c} h${h} k${k} s${s} p${p}`;
+      const x = random(rows * h * h * c);
+      const cols = engine.arena.floats(R * K * c + 4), taps = random(R * K * c + 4); // random: every entry must be written
+      engine.im2col.im2col(x.ptr, cols.ptr, rows, h, h, c, k, s, p, oh, oh, 0);
+      engine.im2col.im2col_taps(x.ptr, taps.ptr, rows, h, h, c, k, s, p, oh, oh);
+      for (let i = 0; i < R; i++) {
+        for (let t = 0; t < K; t++) {
+          for (let ch = 0; ch < c; ch++) {
+            assert.equal(taps.f[(t * R + i) * c + ch], cols.f[(i * K + t) * c + ch], `${label} (${i}, ${t}, ${ch})`);
+          }
+        }
       }
+      // ⟨im2col_taps(x), P⟩ = ⟨x, col2im_taps(P)⟩
+      const P = random(R * K * c), back = engine.arena.floats(rows * h * h * c);
+      back.f.fill(0, 0, rows * h * h * c);
+      engine.im2col.col2im_taps(back.ptr, P.ptr, rows, h, h, c, k, s, p, oh, oh);
+      let lhs = 0, rhs = 0;
+      for (let i = 0; i < R * K * c; i++) lhs += taps.f[i] * P.f[i];
+      for (let i = 0; i < rows * h * h * c; i++) rhs += x.f[i] * back.f[i];
+      assert.ok(Math.abs(lhs - rhs) <= 1e-5 * Math.abs(lhs), `${label}: ${lhs} vs ${rhs}`);
     }
   }
 });

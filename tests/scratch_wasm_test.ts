@@ -1,13 +1,13 @@
 /**
  * The scratch layers on wasm, where im2col and col2im are kernels of their own
  * (lib/tf/wasm_im2col.ts), against the cpu backend, where they are whole-tensor compositions:
- * im2col copies values (exactly equal), col2im sums overlapping windows (within rounding), and the
- * conv and pool layers' outputs and gradients match.
+ * im2col and the window elements copy values (exactly equal), col2im and the elements' adjoint sum
+ * overlapping windows (within rounding), and the conv and pool layers' outputs and gradients match.
  */
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
-import { col2im, im2col, windowGeometry } from "../lib/scratch/im2col.ts";
+import { col2im, im2col, windowElements, windowElementsAdjoint, windowGeometry } from "../lib/scratch/im2col.ts";
 import { hasWasmIm2col } from "../lib/tf/wasm_im2col.ts";
 import { ScratchConv2D } from "../lib/scratch/conv2d.ts";
 import { ScratchAvgPool2D, ScratchMaxPool2D } from "../lib/scratch/pool.ts";
@@ -37,8 +37,19 @@ async function patchesAndAdjoint(win: Window) {
   const rows = win.input[0] * g.outSize[0] * g.outSize[1], cols = win.k * win.k * win.input[3];
   const d = tf.tensor2d(rng.fillNormal(new Float32Array(rows * cols)), [rows, cols]);
   const p = im2col(x, g), dx = col2im(d, g, win.input[0], win.input[3]);
-  const out = { cols: await p.data(), dx: await dx.data(), shapes: [p.shape, dx.shape] };
-  tf.dispose([x, d, p, dx]);
+  // The window elements: cols split by tap, and their adjoint on the same gradient split alike.
+  const [n, c] = [win.input[0], win.input[3]];
+  const elements = windowElements(x, g);
+  const dElements = g.offsets.map((_, t) => tf.slice(d, [0, t * c], [-1, c]) as tf.Tensor2D);
+  const dxElements = windowElementsAdjoint(dElements, g, n, c);
+  const out = {
+    cols: await p.data(),
+    dx: await dx.data(),
+    elements: await Promise.all(elements.map((e) => e.data())),
+    dxElements: await dxElements.data(),
+    shapes: [p.shape, dx.shape, ...elements.map((e) => e.shape), dxElements.shape],
+  };
+  tf.dispose([x, d, p, dx, ...elements, ...dElements, dxElements]);
   return out;
 }
 
@@ -53,6 +64,9 @@ for (const win of WINDOWS) {
     assert.ok(maxAbs(expected.cols as Float32Array) > 0);
     assert.deepEqual(got.cols, expected.cols, "im2col");
     assertScaledClose(got.dx as Float32Array, expected.dx as Float32Array, 1e-6, "col2im");
+    assert.deepEqual(got.elements, expected.elements, "window elements");
+    assertScaledClose(got.dxElements as Float32Array, expected.dxElements as Float32Array, 1e-6, "their adjoint");
+    assertScaledClose(got.dxElements as Float32Array, got.dx as Float32Array, 1e-6, "adjoint = col2im");
   });
 }
 
@@ -62,6 +76,7 @@ const LAYERS: [string, [number, number, number, number], (rng: Rng) => ScratchLa
   ["conv 3→4, 3×3 stride 2 pad 1", [2, 9, 9, 3], (rng) => new ScratchConv2D(3, 4, 3, rng, { stride: 2, padding: 1 })],
   ["max pool 2×2", [2, 8, 8, 6], () => new ScratchMaxPool2D(2)],
   ["max pool 3×3 stride 2 (overlapping)", [2, 9, 9, 4], () => new ScratchMaxPool2D(3, 2)],
+  ["max pool 3×3 stride 1", [2, 7, 8, 3], () => new ScratchMaxPool2D(3, 1)],
   ["avg pool 2×2", [2, 8, 8, 5], () => new ScratchAvgPool2D(2)],
 ];
 

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { cartesian, parseShard, shardOf, stableHash } from "../scripts/siamese_grid/grid.ts";
 import { configKey, gridRuns, runId, SEED_GRID, shapeKey, studyRuns } from "../scripts/siamese_grid/config.ts";
 import { summarize } from "../scripts/siamese_grid/summary.ts";
+import { claimRun, releaseClaim, removeClaimsDirIfEmpty } from "../scripts/siamese_grid/workers.ts";
 import type { SiameseResult } from "../scripts/siamese_grid/summary.ts";
 
 const common = {
@@ -182,3 +183,17 @@ for (
     assert.deepEqual(tmp, []);
   });
 }
+
+Deno.test("claiming a run while another process removes the empty claims folder still takes the claim", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    for (let i = 0; i < 200; i++) {
+      const [claimed] = await Promise.all([claimRun(out, `run${i}`), removeClaimsDirIfEmpty(out)]);
+      assert.ok(claimed, `run${i}`);
+      await releaseClaim(out, `run${i}`);
+      await removeClaimsDirIfEmpty(out);
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

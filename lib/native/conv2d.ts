@@ -102,7 +102,7 @@ export class NativeConv2d implements NativeLayer {
 
   #im2colTaps(image: FloatBuffer, rows: number): void {
     const [h, w] = this.g.inShape, [oh, ow] = this.outShape, { kernel: k, stride: s, padding: p } = this.g;
-    this.engine.im2col.im2col_taps(image.ptr, this.#patches.ptr, rows, h, w, k, s, p, oh, ow);
+    this.engine.im2col.im2col_taps(image.ptr, this.#patches.ptr, rows, h, w, 1, k, s, p, oh, ow);
   }
 
   /** patches[(r, oy, ox), (ky, kx, c)] = image[r, oy·s+ky−p, ox·s+kx−p, c] (0 outside); or its adjoint. */

@@ -41,13 +41,14 @@ export interface PointwiseKernels {
   column_sums(dy: number, db: number, rows: number, n: number): void;
 }
 
-/** A single-channel image pass over tap-major patches [k·k, rows·oh·ow] (pointers in bytes). */
+/** An NHWC image pass over tap-major patches [k·k, rows·oh·ow, c] (pointers in bytes). */
 type TapPatchPass = (
   image: number,
   patches: number,
   rows: number,
   h: number,
   w: number,
+  c: number,
   k: number,
   stride: number,
   padding: number,
@@ -67,9 +68,9 @@ export interface Im2colKernel {
    * padding): (…PatchImage, ow, adjoint, oy0, oy1, ky0, ky1).
    */
   im2col_rows(...args: [...PatchImage, number, number, number, number, number, number]): void;
-  /** Single-channel images to tap-major patches (im2col's transpose). */
+  /** Images to tap-major patches (for one channel, im2col's transpose). */
   im2col_taps: TapPatchPass;
-  /** im2col_taps' adjoint: adds tap-major patches onto single-channel images (zeroed first). */
+  /** im2col_taps' adjoint: adds tap-major patches onto images (zeroed first). */
   col2im_taps: TapPatchPass;
 }
 

@@ -6,6 +6,8 @@
  *   y  = cols · W + b,    dW = colsᵀ · dY,    db = Σ dY,    dX = col2im(dY · Wᵀ).
  *
  * cols has one row per output pixel in NHWC order, so y [n·oh·ow, F] is the NHWC output as it is.
+ * The layer keeps colsᵀ (both products read it as it is stored; for one input channel it is the
+ * layout the wasm kernel builds without a transpose).
  * Output size ⌊(in + 2p − k)/s⌋ + 1 (lib/scratch/output_size.ts). The seed got this wrong for stride > 1
  * and cropped the padding of dX from the W and C axes instead of H and W; both are tested.
  * Initialisation: PyTorch's default U(±1/√(kh·kw·C)) (lib/nn/init.ts), as lib/nn's Conv2d.
@@ -15,7 +17,7 @@ import type { Rng } from "../random/rng.ts";
 import { pytorchDefaultBound, uniformTensor } from "../nn/init.ts";
 import { pair, type Size2 } from "./output_size.ts";
 import type { ScratchLayer } from "./layer.ts";
-import { col2im, im2col, type WindowGeometry, windowGeometry } from "./im2col.ts";
+import { col2im, im2colTransposed, type WindowGeometry, windowGeometry } from "./im2col.ts";
 
 export interface ConvOptions {
   stride?: Size2;
@@ -28,8 +30,8 @@ export interface ConvOptions {
 interface ConvCache {
   inputShape: [number, number, number, number];
   geometry: WindowGeometry;
-  /** cols [n·oh·ow, kh·kw·C] of the padded input. */
-  cols: tf.Tensor2D;
+  /** colsᵀ [kh·kw·C, n·oh·ow] of the padded input. */
+  colsT: tf.Tensor2D;
 }
 
 export class ScratchConv2D implements ScratchLayer {
@@ -93,18 +95,18 @@ export class ScratchConv2D implements ScratchLayer {
     const [n, h, w, c] = x.shape as [number, number, number, number];
     const geometry = windowGeometry([h, w], this.kernel, this.stride, this.padding);
     const [oh, ow] = geometry.outSize;
-    const cols = im2col(x as tf.Tensor4D, geometry);
-    this.#cache = { inputShape: [n, h, w, c], geometry, cols };
-    const y = tf.add(tf.matMul(cols, this.#weightMatrix()), this.bias); // [n·oh·ow, F]
+    const colsT = im2colTransposed(x as tf.Tensor4D, geometry);
+    this.#cache = { inputShape: [n, h, w, c], geometry, colsT };
+    const y = tf.add(tf.matMul(colsT, this.#weightMatrix(), true, false), this.bias); // [n·oh·ow, F]
     return tf.reshape(y, [n, oh, ow, this.filters]);
   }
 
   backward(dOut: tf.Tensor, inputGradient = true): tf.Tensor {
     if (!this.#cache) throw new Error(`${this.name}: backward called before forward`);
-    const { inputShape: [n, , , c], geometry, cols } = this.#cache;
+    const { inputShape: [n, , , c], geometry, colsT } = this.#cache;
     const [oh, ow] = geometry.outSize, [kh, kw] = this.kernel;
     const dY = tf.reshape(dOut, [n * oh * ow, this.filters]) as tf.Tensor2D;
-    this.grads = [tf.reshape(tf.matMul(cols, dY, true, false), [kh, kw, c, this.filters]), tf.sum(dY, 0)];
+    this.grads = [tf.reshape(tf.matMul(colsT, dY), [kh, kw, c, this.filters]), tf.sum(dY, 0)];
     if (!inputGradient) return tf.zeros([0]); // col2im is most of the backward pass: skip it when unused
     return col2im(tf.matMul(dY, this.#weightMatrix(), false, true), geometry, n, c);
   }

@@ -24,7 +24,7 @@
  */
 import { tf } from "../tf.ts";
 import { pair, type Size2, windowOutputSize } from "./output_size.ts";
-import { COL2IM, hasWasmIm2col, IM2COL } from "../tf/wasm_im2col.ts";
+import { COL2IM, hasWasmIm2col, IM2COL, WINDOW_ELEMENTS, WINDOW_ELEMENTS_ADJOINT } from "../tf/wasm_im2col.ts";
 
 export interface WindowGeometry {
   /** [height, width] of the input, without padding. */
@@ -71,9 +71,17 @@ export function im2col(xNHWC: tf.Tensor4D, g: WindowGeometry): tf.Tensor2D {
   if (kernelAttrs && hasWasmIm2col()) {
     return tf.engine().runKernel(IM2COL, { x: xNHWC }, { ...kernelAttrs }) as tf.Tensor2D;
   }
+  return tf.transpose(im2colTransposed(xNHWC, g));
+}
+
+/** colsᵀ [kh·kw·C, n·oh·ow] of x [n, h, w, C] (for one channel the cheaper layout on wasm). */
+export function im2colTransposed(xNHWC: tf.Tensor4D, g: WindowGeometry): tf.Tensor2D {
+  const kernelAttrs = squareAttrs(g);
+  if (kernelAttrs && hasWasmIm2col()) {
+    return tf.engine().runKernel(IM2COL, { x: xNHWC }, { ...kernelAttrs, transposed: true }) as tf.Tensor2D;
+  }
   const [ph, pw] = g.padding, xCNHW = toChannelsFirst(xNHWC);
-  const padded = ph || pw ? tf.pad(xCNHW, [[0, 0], [0, 0], [ph, ph], [pw, pw]]) : xCNHW;
-  return tf.transpose(im2colT(padded, g));
+  return im2colT(ph || pw ? tf.pad(xCNHW, [[0, 0], [0, 0], [ph, ph], [pw, pw]]) : xCNHW, g);
 }
 
 /** Adjoint of im2col: dCols [n·oh·ow, kh·kw·C] → dX [n, h, w, C]. */
@@ -87,6 +95,42 @@ export function col2im(dCols: tf.Tensor2D, g: WindowGeometry, batch: number, cha
   const dPadded = col2imT(tf.transpose(dCols), g, channels, batch);
   // Padding sits on the H and W axes (2 and 3 of CNHW).
   return toChannelsLast(ph || pw ? tf.slice(dPadded, [0, 0, ph, pw], [channels, batch, h, w]) : dPadded);
+}
+
+/**
+ * The window elements Bₜ [n·oh·ow, C] of x [n, h, w, C], one per offset t = (i, j) of g.offsets:
+ * Bₜ[(n, oy, ox), c] = x[n, oy·sh + i − ph, ox·sw + j − pw, c], cols split into its column blocks.
+ */
+export function windowElements(xNHWC: tf.Tensor4D, g: WindowGeometry): tf.Tensor2D[] {
+  const kernelAttrs = squareAttrs(g);
+  if (kernelAttrs && hasWasmIm2col()) {
+    return tf.engine().runKernel(WINDOW_ELEMENTS, { x: xNHWC }, { ...kernelAttrs }) as unknown as tf.Tensor2D[];
+  }
+  const rows = xNHWC.shape[0] * g.outSize[0] * g.outSize[1], c = xNHWC.shape[3], k = g.offsets.length;
+  // cols [rows, k·C] → [k, rows·C]: each window element one contiguous slice.
+  const byOffset = tf.reshape(tf.transpose(tf.reshape(im2col(xNHWC, g), [rows, k, c]), [1, 0, 2]), [k, -1]);
+  return g.offsets.map((_, t) => tf.reshape(tf.slice(byOffset, [t, 0], [1, -1]), [rows, c]));
+}
+
+/** Adjoint of windowElements: [dBₜ] → dX [n, h, w, C]. */
+export function windowElementsAdjoint(
+  dElements: tf.Tensor2D[],
+  g: WindowGeometry,
+  batch: number,
+  channels: number,
+): tf.Tensor4D {
+  const kernelAttrs = squareAttrs(g);
+  if (kernelAttrs && hasWasmIm2col()) {
+    const shape = [batch, ...g.inSize, channels];
+    return tf.engine().runKernel(
+      WINDOW_ELEMENTS_ADJOINT,
+      dElements as unknown as tf.NamedTensorMap,
+      { ...kernelAttrs, shape },
+    ) as tf.Tensor4D;
+  }
+  const rows = dElements[0].shape[0], k = dElements.length;
+  const dCols = tf.reshape(tf.transpose(tf.stack(dElements), [1, 0, 2]), [rows, k * channels]);
+  return col2im(dCols as tf.Tensor2D, g, batch, channels);
 }
 
 /** The wasm kernels' attributes for a square window with one stride and padding; null otherwise. */

@@ -12,7 +12,7 @@
 import { tf } from "../tf.ts";
 import { pair, type Size2 } from "./output_size.ts";
 import type { ScratchLayer } from "./layer.ts";
-import { col2im, im2col, type WindowGeometry, windowGeometry } from "./im2col.ts";
+import { windowElements, windowElementsAdjoint, type WindowGeometry, windowGeometry } from "./im2col.ts";
 
 abstract class ScratchPool2D implements ScratchLayer {
   readonly name: string;
@@ -34,13 +34,9 @@ abstract class ScratchPool2D implements ScratchLayer {
   protected blocksOf(x: tf.Tensor): tf.Tensor2D[] {
     if (x.rank !== 4) throw new Error(`${this.name}: expected NHWC input, got [${x.shape}]`);
     const g = windowGeometry([x.shape[1]!, x.shape[2]!], this.window, this.stride);
-    const [n, c] = this.batchChannels = [x.shape[0]!, x.shape[3]!];
+    this.batchChannels = [x.shape[0]!, x.shape[3]!];
     this.geometry = g;
-    const rows = n * g.outSize[0] * g.outSize[1], k = g.offsets.length;
-    // cols [rows, k·C] → [k, rows, C]: each window element one contiguous slice.
-    const cols = tf.reshape(im2col(x as tf.Tensor4D, g), [rows, k, c]);
-    const byOffset = tf.reshape(tf.transpose(cols, [1, 0, 2]), [k, -1]);
-    return g.offsets.map((_, i) => tf.reshape(tf.slice(byOffset, [i, 0], [1, -1]), [rows, c]));
+    return windowElements(x as tf.Tensor4D, g);
   }
 
   /** [n·oh·ow, C] → NHWC [n, oh, ow, C] */
@@ -49,12 +45,10 @@ abstract class ScratchPool2D implements ScratchLayer {
     return tf.reshape(block, [this.batchChannels[0], ...g.outSize, this.batchChannels[1]]);
   }
 
-  /** col2im of the window elements' gradients, back to NHWC. */
+  /** The window elements' gradients back onto their pixels, NHWC. */
   protected placeToNHWC(dBlocks: tf.Tensor2D[]): tf.Tensor4D {
-    const g = this.requireGeometry(), [n, c] = this.batchChannels;
-    const rows = dBlocks[0].shape[0], k = dBlocks.length;
-    const dCols = tf.reshape(tf.transpose(tf.reshape(tf.stack(dBlocks), [k, rows, c]), [1, 0, 2]), [rows, k * c]);
-    return col2im(dCols as tf.Tensor2D, g, n, c);
+    const [n, c] = this.batchChannels;
+    return windowElementsAdjoint(dBlocks, this.requireGeometry(), n, c);
   }
 
   protected requireGeometry(): WindowGeometry {
@@ -77,13 +71,18 @@ export class ScratchMaxPool2D extends ScratchPool2D {
   forward(x: tf.Tensor, _training: boolean): tf.Tensor {
     const blocks = this.blocksOf(x);
     const y = blocks.reduce((m, b) => tf.maximum(m, b));
-    // Scan the offsets in order, claiming a window for the first element equal to its maximum.
-    let unclaimed = tf.onesLike(y);
-    this.#argmaxMasks = blocks.map((b) => {
-      const first = tf.mul(tf.cast(tf.equal(b, y), "float32"), unclaimed) as tf.Tensor2D;
+    // Scan the offsets in order, claiming a window for the first element equal to its maximum;
+    // the last element takes the windows still unclaimed (none before it equals their maximum).
+    const isMax = (b: tf.Tensor2D) => tf.cast(tf.equal(b, y), "float32") as tf.Tensor2D;
+    const masks = blocks.length === 1 ? [tf.onesLike(y)] : [isMax(blocks[0])];
+    let unclaimed = tf.sub(1, masks[0]) as tf.Tensor2D;
+    for (const b of blocks.slice(1, -1)) {
+      const first = tf.mul(isMax(b), unclaimed) as tf.Tensor2D;
+      masks.push(first);
       unclaimed = tf.sub(unclaimed, first);
-      return first;
-    });
+    }
+    if (blocks.length > 1) masks.push(unclaimed);
+    this.#argmaxMasks = masks;
     return this.toNHWC(y);
   }
 

@@ -8,8 +8,9 @@
  * (A·B with A optionally transposed, and A·Bᵀ) that run in place on the tfjs heap: our module
  * imports the very WebAssembly.Memory tfjs allocates tensors in, so nothing is copied. Products of
  * 16 rows or more, plain ones included, go to `lib/wasm/gemm_packed.wat` instead: cache-blocked,
- * packed, fused multiply-adds, any transpose as strides. Small Aᵀ·Bᵀ products (which no gradient
- * produces) and non-float products still go to tfjs' own kernel.
+ * packed, fused multiply-adds, any transpose as strides. Small plain products go to XNNPACK only
+ * for a B used before (see seenB). Small Aᵀ·Bᵀ products (which no gradient produces) and non-float
+ * products still go to tfjs' own kernel.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
@@ -141,8 +142,17 @@ function rowsOf(a: tf.TensorInfo, transposed: boolean): number {
 }
 
 /**
+ * The B operands of small plain products seen before. XNNPACK packs B into an operator it caches
+ * under B's tensor (tfjs-wasm), several times the product's own cost: worth it for a B used again
+ * (inference with fixed weights), not for one used once (a training step's fresh weights and
+ * gradients). So a B's first small product runs on gemm.wat, later ones on XNNPACK.
+ */
+const seenB = new WeakSet<object>();
+
+/**
  * Routes wasm BatchMatMul: from PACKED_MIN_ROWS rows on every float product → the packed kernel;
- * smaller ones plain 2-D → XNNPACK (tfjs), batched/transposed → gemm.wat's kernels.
+ * smaller ones batched/transposed, or plain 2-D with a B not seen before → gemm.wat's kernels;
+ * the other plain 2-D ones → XNNPACK (tfjs).
  */
 export function registerWasmBatchMatMul(): void {
   wrapWasmKernel("BatchMatMul", (original) => (args) => {
@@ -151,9 +161,15 @@ export function registerWasmBatchMatMul(): void {
     const plain2d = !transposeA && !transposeB && tf.util.sizeFromShape(a.shape.slice(0, -2)) === 1 &&
       tf.util.sizeFromShape(b.shape.slice(0, -2)) === 1;
     const float = a.dtype === "float32" && b.dtype === "float32";
-    const ours = float && gemm &&
-      ((packed && rowsOf(a, transposeA) >= PACKED_MIN_ROWS) ||
-        (!plain2d && !(transposeA && transposeB)));
+    const ours = float && gemm !== null &&
+      ((packed !== null && rowsOf(a, transposeA) >= PACKED_MIN_ROWS) ||
+        (plain2d ? firstUse(b) : !(transposeA && transposeB)));
     return ours ? batchMatMulSimd(gemm!, args as Parameters<typeof batchMatMulSimd>[1]) : original(args);
   });
+}
+
+function firstUse(b: tf.TensorInfo): boolean {
+  if (seenB.has(b.dataId)) return false;
+  seenB.add(b.dataId);
+  return true;
 }

@@ -105,7 +105,7 @@ function patchMatrix(
   const rows = g.n * g.oh * g.ow, taps = g.k * g.k * g.c;
   if (g.c !== 1) return { P: patches(backend, scratch, x, g), rowStride: taps, tapStride: 1 };
   const PT = scratch.floats(taps * rows + 4);
-  packedKernels()!.im2col.im2col_taps(at(backend, x), at(backend, PT), g.n, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow);
+  packedKernels()!.im2col.im2col_taps(at(backend, x), at(backend, PT), g.n, g.h, g.w, 1, g.k, g.s, g.p, g.oh, g.ow);
   return { P: PT, rowStride: 1, tapStride: rows };
 }
 
@@ -200,7 +200,7 @@ function conv2dBackpropInputPacked(original: tf.KernelFunc): tf.KernelFunc {
       if (g.c === 1) {
         // One channel: dPᵀ [k·k, M] = W·dyᵀ, added back tap by tap along image rows (col2im_taps).
         gemm.gemm(pw, g.co, 1, pdy, 1, g.co, pdP, M, K, g.co, M, pwork, 0);
-        im2col.col2im_taps(at(backend, dx), pdP, g.n, g.h, g.w, g.k, g.s, g.p, g.oh, g.ow);
+        im2col.col2im_taps(at(backend, dx), pdP, g.n, g.h, g.w, 1, g.k, g.s, g.p, g.oh, g.ow);
       } else {
         // dP [M, K] = dy·Wᵀ: B(o, i) = W[i, o].
         gemm.gemm(pdy, g.co, 1, pw, 1, g.co, pdP, K, M, g.co, K, pwork, 0);

@@ -3,11 +3,16 @@
  * their convolution from the patch matrix themselves (lib/scratch):
  *
  *   TsdlIm2Col: x [n, h, w, c] → cols [n·oh·ow, k·k·c],  cols[(r, oy, ox), (ky, kx, ch)] = x[r, oy·s + ky − p, ox·s + kx − p, ch]
+ *               (attr transposed: colsᵀ [k·k·c, n·oh·ow])
  *   TsdlCol2Im: its adjoint, dCols → dx [n, h, w, c], each entry added back onto its pixel.
+ *   TsdlWindowElements: x → the k·k window elements Bₜ [n·oh·ow, c], one tensor per tap t = (ky, kx):
+ *               Bₜ[(r, oy, ox), ch] = x[r, oy·s + ky − p, ox·s + kx − p, ch]  (the columns of cols, split by tap)
+ *   TsdlWindowElementsAdjoint: their adjoint, [dBₜ] → dx, each entry added back onto its pixel.
  *
- * Square windows, one stride and one padding on every side (attrs k, s, p). One channel goes
- * through the tap-major patches (whole image rows at a time) and a transpose. The kernels write
- * into scratch with the 4 floats of slack im2col's whole-vector copies need, then copy out.
+ * Square windows, one stride and one padding on every side (attrs k, s, p). One channel, and the
+ * window elements, go through the tap-major patches (im2col_taps: whole image rows at a time at
+ * stride 1), which for one channel are colsᵀ; the other layout takes a transpose. The kernels write into scratch with the
+ * 4 floats of slack the whole-vector copies need, then copy out.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset as at, Scratch, type WasmBackend } from "./wasm_backend.ts";
@@ -15,6 +20,7 @@ import { registerWasmKernel } from "./wrap_kernel.ts";
 import { packedKernels, simdGemm } from "./wasm_batch_matmul.ts";
 
 export const IM2COL = "TsdlIm2Col", COL2IM = "TsdlCol2Im";
+export const WINDOW_ELEMENTS = "TsdlWindowElements", WINDOW_ELEMENTS_ADJOINT = "TsdlWindowElementsAdjoint";
 
 /** A square window's geometry on an [n, h, w, c] image. */
 export interface PatchAttrs {
@@ -27,6 +33,8 @@ export interface PatchAttrs {
 export function registerWasmIm2col(): void {
   registerWasmKernel(IM2COL, im2colKernel);
   registerWasmKernel(COL2IM, col2imKernel);
+  registerWasmKernel(WINDOW_ELEMENTS, windowElementsKernel);
+  registerWasmKernel(WINDOW_ELEMENTS_ADJOINT, windowElementsAdjointKernel);
 }
 
 /** The modules on the heap: im2col.wat (with the packed product) and gemm.wat's transpose. */
@@ -45,21 +53,28 @@ function outSize(h: number, w: number, { k, s, p }: PatchAttrs): [number, number
 }
 
 function im2colKernel(
-  { inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: PatchAttrs },
+  { inputs, backend, attrs }: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: WasmBackend;
+    attrs: PatchAttrs & { transposed?: boolean };
+  },
 ): tf.TensorInfo {
   const x = inputs.x!, [n, h, w, c] = x.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs);
-  const M = n * oh * ow, K = k * k * c;
-  const cols = backend.makeOutput([M, K], "float32"),
+  const M = n * oh * ow, K = k * k * c, transposed = attrs.transposed ?? false;
+  const cols = backend.makeOutput(transposed ? [K, M] : [M, K], "float32"),
     scratch = new Scratch(backend),
     { im2col, transpose } = kernels()!;
   try {
     const buffer = scratch.floats(M * K + 4);
     if (c === 1) {
-      im2col.im2col_taps(at(backend, x), at(backend, buffer), n, h, w, k, s, p, oh, ow);
-      transpose(at(backend, buffer), at(backend, cols), K, M);
+      // tap-major: colsᵀ itself
+      im2col.im2col_taps(at(backend, x), at(backend, buffer), n, h, w, 1, k, s, p, oh, ow);
+      if (transposed) backend.typedArrayFromHeap(cols).set(backend.typedArrayFromHeap(buffer).subarray(0, M * K));
+      else transpose(at(backend, buffer), at(backend, cols), K, M);
     } else {
       im2col.im2col(at(backend, x), at(backend, buffer), n, h, w, c, k, s, p, oh, ow, 0);
-      backend.typedArrayFromHeap(cols).set(backend.typedArrayFromHeap(buffer).subarray(0, M * K));
+      if (transposed) transpose(at(backend, buffer), at(backend, cols), M, K);
+      else backend.typedArrayFromHeap(cols).set(backend.typedArrayFromHeap(buffer).subarray(0, M * K));
     }
     return cols;
   } finally {
@@ -87,11 +102,56 @@ function col2imKernel(
     backend.typedArrayFromHeap(dx).fill(0);
     if (c === 1) {
       transpose(at(backend, dCols), at(backend, buffer), M, K);
-      im2col.col2im_taps(at(backend, dx), at(backend, buffer), n, h, w, k, s, p, oh, ow);
+      im2col.col2im_taps(at(backend, dx), at(backend, buffer), n, h, w, 1, k, s, p, oh, ow);
     } else {
       backend.typedArrayFromHeap(buffer).set(backend.typedArrayFromHeap(dCols));
       im2col.im2col(at(backend, dx), at(backend, buffer), n, h, w, c, k, s, p, oh, ow, 1);
     }
+    return dx;
+  } finally {
+    scratch.release();
+  }
+}
+
+function windowElementsKernel(
+  { inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: PatchAttrs },
+): tf.TensorInfo[] {
+  const x = inputs.x!, [n, h, w, c] = x.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs);
+  const size = n * oh * ow * c, scratch = new Scratch(backend);
+  try {
+    // every allocation first: one may grow the heap, detaching views taken before it
+    const elements = Array.from({ length: k * k }, () => backend.makeOutput([n * oh * ow, c], "float32"));
+    const buffer = scratch.floats(k * k * size + 4);
+    kernels()!.im2col.im2col_taps(at(backend, x), at(backend, buffer), n, h, w, c, k, s, p, oh, ow);
+    const taps = backend.typedArrayFromHeap(buffer);
+    elements.forEach((e, t) => backend.typedArrayFromHeap(e).set(taps.subarray(t * size, (t + 1) * size)));
+    return elements;
+  } finally {
+    scratch.release();
+  }
+}
+
+function windowElementsAdjointKernel(
+  { inputs, backend, attrs }: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: WasmBackend;
+    attrs: PatchAttrs & { shape: number[] };
+  },
+): tf.TensorInfo {
+  const [n, h, w, c] = attrs.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs);
+  const elements = Object.values(inputs) as tf.TensorInfo[], size = n * oh * ow * c;
+  if (elements.length !== k * k || elements.some((e) => e.shape[0] !== n * oh * ow || e.shape[1] !== c)) {
+    const got = elements.map((e) => `[${e.shape}]`).join(", ");
+    throw new Error(
+      `${WINDOW_ELEMENTS_ADJOINT}: expected ${k * k} × [${n * oh * ow}, ${c}] for [${attrs.shape}], got ${got}`,
+    );
+  }
+  const dx = backend.makeOutput(attrs.shape, "float32"), scratch = new Scratch(backend);
+  try {
+    const buffer = scratch.floats(k * k * size), taps = backend.typedArrayFromHeap(buffer);
+    elements.forEach((e, t) => taps.set(backend.typedArrayFromHeap(e), t * size));
+    backend.typedArrayFromHeap(dx).fill(0);
+    kernels()!.im2col.col2im_taps(at(backend, dx), at(backend, buffer), n, h, w, c, k, s, p, oh, ow);
     return dx;
   } finally {
     scratch.release();

@@ -127,6 +127,12 @@ function reluGrad(
   return dx;
 }
 
+/** dy · step(x): one kernel on the wasm backend, tfjs' Step and Multiply elsewhere. */
+export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const ours = passes !== null && tf.getBackend() === "wasm" && x.dtype === "float32" && dy.dtype === "float32";
+  return ours ? tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor : tf.mul(dy, tf.step(x));
+}
+
 /** Wraps Add, Sum, Mean, Maximum, Minimum and Equal and routes ReLU's gradient; before the wasm backend starts. */
 export function registerWasmLayerPasses(): void {
   wrapWasmKernel("Add", addBias);
@@ -144,7 +150,7 @@ export function registerWasmLayerPasses(): void {
       const [x] = saved as tf.Tensor[], g = dy as tf.Tensor;
       const ours = passes !== null && tf.getBackend() === "wasm" && x.dtype === "float32" && g.dtype === "float32";
       if (!ours) return tfjsRelu.gradFunc(dy, saved, attrs);
-      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: g, x }) as tf.Tensor };
+      return { x: () => reluGradient(g, x) };
     },
   });
 }

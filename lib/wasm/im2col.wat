@@ -115,25 +115,33 @@
           (br $sl)))))
   )
 
-  ;; Single-channel images, patches tap-major (the transpose of im2col's layout):
-  ;;   patchesT[(ky, kx), (r, oy, ox)] = image[r, oy·s + ky − p, ox·s + kx − p]   (0 outside)
-  ;; With one channel, a tap's values along ox at stride 1 are a run of an image row: k² runs of ow
-  ;; floats per output row, copied as whole vectors, where im2col copies oh·ow·k runs of k floats.
-  ;; A vector copy writes up to 3 floats past its run, onto entries written later in this sweep or
-  ;; the 4 floats of slack after the buffer. Taps reaching past the border go one float at a time.
+  ;; Patches tap-major (the transpose of im2col's layout, a pixel's c channels kept together):
+  ;;   patchesT[(ky, kx), (r, oy, ox), ch] = image[r, oy·s + ky − p, ox·s + kx − p, ch]   (0 outside)
+  ;; Per tap and output row, the pixels ox ∈ [lo, hi) fall inside the image (see $inside_from,
+  ;; $inside_to) and the rest are zeros. At stride 1 the inside ones are a run of an image row,
+  ;; (hi − lo)·c contiguous floats copied as whole vectors (where im2col copies oh·ow·k runs of k·c
+  ;; floats: one channel, k floats a call); a vector copy writes up to 3 floats past its run, onto
+  ;; entries written later (the zeros after it are written after it) or the 4 floats of slack after
+  ;; the buffer. At larger strides they go one pixel at a time.
   (func (export "im2col_taps") (param $image i32) (param $patches i32) (param $rows i32)
-                               (param $h i32) (param $w i32) (param $k i32) (param $s i32) (param $p i32)
+                               (param $h i32) (param $w i32) (param $c i32) (param $k i32) (param $s i32) (param $p i32)
                                (param $oh i32) (param $ow i32)
-    (local $ky i32) (local $kx i32) (local $r i32) (local $oy i32) (local $ox i32) (local $iy i32) (local $ix i32)
-    (local $o i32) (local $src i32) (local $i i32) (local $owBytes i32) (local $imageBytes i32)
-    (local.set $owBytes (i32.shl (local.get $ow) (i32.const 2)))
-    (local.set $imageBytes (i32.shl (i32.mul (local.get $h) (local.get $w)) (i32.const 2)))
+    (local $ky i32) (local $kx i32) (local $r i32) (local $oy i32) (local $ox i32) (local $iy i32)
+    (local $lo i32) (local $hi i32) (local $o i32) (local $src i32) (local $dst i32) (local $i i32) (local $n i32)
+    (local $cb i32) (local $runBytes i32) (local $imageBytes i32) (local $step i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $step (i32.mul (local.get $s) (local.get $cb)))
+    (local.set $runBytes (i32.mul (local.get $ow) (local.get $cb)))
+    (local.set $imageBytes (i32.mul (i32.mul (local.get $h) (local.get $w)) (local.get $cb)))
     (local.set $o (local.get $patches))
     (block $ky_done (loop $kyl
       (br_if $ky_done (i32.ge_u (local.get $ky) (local.get $k)))
       (local.set $kx (i32.const 0))
       (block $kx_done (loop $kxl
         (br_if $kx_done (i32.ge_u (local.get $kx) (local.get $k)))
+        (local.set $lo (call $inside_from (local.get $kx) (local.get $s) (local.get $p) (local.get $ow)))
+        (local.set $hi (call $inside_to (local.get $kx) (local.get $s) (local.get $p) (local.get $w) (local.get $ow)))
+        (if (i32.lt_s (local.get $hi) (local.get $lo)) (then (local.set $hi (local.get $lo))))
         (local.set $r (i32.const 0))
         (block $r_done (loop $rl
           (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
@@ -141,31 +149,37 @@
           (block $oy_done (loop $oyl
             (br_if $oy_done (i32.ge_u (local.get $oy) (local.get $oh)))
             (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $s)) (local.get $ky)) (local.get $p)))
-            (local.set $ix (i32.sub (local.get $kx) (local.get $p)))
-            (if (i32.and (i32.and (i32.eq (local.get $s) (i32.const 1)) (i32.lt_u (local.get $iy) (local.get $h)))
-                  (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.le_s (i32.add (local.get $ix) (local.get $ow)) (local.get $w))))
-              (then
-                (local.set $src (i32.add (i32.add (local.get $image) (i32.mul (local.get $r) (local.get $imageBytes)))
-                  (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (i32.const 2))))
-                (local.set $i (i32.const 0))
-                (block $copied (loop $copy
-                  (br_if $copied (i32.ge_u (local.get $i) (local.get $owBytes)))
-                  (v128.store (i32.add (local.get $o) (local.get $i)) (v128.load (i32.add (local.get $src) (local.get $i))))
-                  (local.set $i (i32.add (local.get $i) (i32.const 16)))
-                  (br $copy))))
+            (if (i32.ge_u (local.get $iy) (local.get $h))
+              (then (memory.fill (local.get $o) (i32.const 0) (local.get $runBytes)))
               (else
-                (local.set $ox (i32.const 0))
-                (block $ox_done (loop $oxl
-                  (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $ow)))
-                  (local.set $ix (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $s)) (local.get $kx)) (local.get $p)))
-                  (f32.store (i32.add (local.get $o) (i32.shl (local.get $ox) (i32.const 2)))
-                    (if (result f32) (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w)))
-                      (then (f32.load (i32.add (i32.add (local.get $image) (i32.mul (local.get $r) (local.get $imageBytes)))
-                        (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (i32.const 2)))))
-                      (else (f32.const 0))))
-                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-                  (br $oxl)))))
-            (local.set $o (i32.add (local.get $o) (local.get $owBytes)))
+                ;; pixel (iy, lo·s + kx − p) of image r, and where its patch entry goes
+                (local.set $src (i32.add (i32.add (local.get $image) (i32.mul (local.get $r) (local.get $imageBytes)))
+                  (i32.mul (i32.sub (i32.add (i32.mul (local.get $iy) (local.get $w)) (i32.add (i32.mul (local.get $lo) (local.get $s)) (local.get $kx)))
+                    (local.get $p)) (local.get $cb))))
+                (local.set $dst (i32.add (local.get $o) (i32.mul (local.get $lo) (local.get $cb))))
+                (if (i32.eq (local.get $s) (i32.const 1))
+                  (then
+                    (local.set $n (i32.mul (i32.sub (local.get $hi) (local.get $lo)) (local.get $cb)))
+                    (local.set $i (i32.const 0))
+                    (block $copied (loop $copy
+                      (br_if $copied (i32.ge_u (local.get $i) (local.get $n)))
+                      (v128.store (i32.add (local.get $dst) (local.get $i)) (v128.load (i32.add (local.get $src) (local.get $i))))
+                      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+                      (br $copy))))
+                  (else
+                    (local.set $ox (local.get $lo))
+                    (block $ox_done (loop $oxl
+                      (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $hi)))
+                      (call $run (local.get $src) (local.get $dst) (local.get $cb) (i32.const 0))
+                      (local.set $src (i32.add (local.get $src) (local.get $step)))
+                      (local.set $dst (i32.add (local.get $dst) (local.get $cb)))
+                      (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                      (br $oxl)))))
+                ;; the zeros: pixels left of lo, then right of hi (after the run's overshoot)
+                (memory.fill (local.get $o) (i32.const 0) (i32.mul (local.get $lo) (local.get $cb)))
+                (memory.fill (i32.add (local.get $o) (i32.mul (local.get $hi) (local.get $cb))) (i32.const 0)
+                  (i32.mul (i32.sub (local.get $ow) (local.get $hi)) (local.get $cb)))))
+            (local.set $o (i32.add (local.get $o) (local.get $runBytes)))
             (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
             (br $oyl)))
           (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -176,24 +190,28 @@
       (br $kyl)))
   )
 
-  ;; The adjoint of im2col_taps: image[r, oy·s + ky − p, ox·s + kx − p] += patchesT[(ky, kx), (r, oy, ox)]
-  ;; for the taps inside the image (the caller zeroes it first). Runs along ox at stride 1 add as
-  ;; whole vectors and their last ow mod 4 floats one at a time (a vector past the run would add
-  ;; onto pixels of other taps); taps reaching past the border go one float at a time.
+  ;; The adjoint of im2col_taps: image[r, oy·s + ky − p, ox·s + kx − p, ch] += patchesT[(ky, kx), (r, oy, ox), ch]
+  ;; for the pixels inside the image (the caller zeroes it first). At stride 1 a row's inside pixels
+  ;; add as one run, whole vectors then its last floats one at a time (a vector past the run would
+  ;; add onto pixels of other taps); at larger strides one pixel at a time.
   (func (export "col2im_taps") (param $image i32) (param $patches i32) (param $rows i32)
-                               (param $h i32) (param $w i32) (param $k i32) (param $s i32) (param $p i32)
+                               (param $h i32) (param $w i32) (param $c i32) (param $k i32) (param $s i32) (param $p i32)
                                (param $oh i32) (param $ow i32)
-    (local $ky i32) (local $kx i32) (local $r i32) (local $oy i32) (local $ox i32) (local $iy i32) (local $ix i32)
-    (local $o i32) (local $dst i32) (local $i i32) (local $owBytes i32) (local $vecBytes i32) (local $imageBytes i32)
-    (local.set $owBytes (i32.shl (local.get $ow) (i32.const 2)))
-    (local.set $vecBytes (i32.and (local.get $owBytes) (i32.const -16)))
-    (local.set $imageBytes (i32.shl (i32.mul (local.get $h) (local.get $w)) (i32.const 2)))
+    (local $ky i32) (local $kx i32) (local $r i32) (local $oy i32) (local $ox i32) (local $iy i32)
+    (local $lo i32) (local $hi i32) (local $o i32) (local $src i32) (local $dst i32)
+    (local $cb i32) (local $runBytes i32) (local $imageBytes i32) (local $step i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $step (i32.mul (local.get $s) (local.get $cb)))
+    (local.set $runBytes (i32.mul (local.get $ow) (local.get $cb)))
+    (local.set $imageBytes (i32.mul (i32.mul (local.get $h) (local.get $w)) (local.get $cb)))
     (local.set $o (local.get $patches))
     (block $ky_done (loop $kyl
       (br_if $ky_done (i32.ge_u (local.get $ky) (local.get $k)))
       (local.set $kx (i32.const 0))
       (block $kx_done (loop $kxl
         (br_if $kx_done (i32.ge_u (local.get $kx) (local.get $k)))
+        (local.set $lo (call $inside_from (local.get $kx) (local.get $s) (local.get $p) (local.get $ow)))
+        (local.set $hi (call $inside_to (local.get $kx) (local.get $s) (local.get $p) (local.get $w) (local.get $ow)))
         (local.set $r (i32.const 0))
         (block $r_done (loop $rl
           (br_if $r_done (i32.ge_u (local.get $r) (local.get $rows)))
@@ -201,39 +219,25 @@
           (block $oy_done (loop $oyl
             (br_if $oy_done (i32.ge_u (local.get $oy) (local.get $oh)))
             (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $s)) (local.get $ky)) (local.get $p)))
-            (local.set $ix (i32.sub (local.get $kx) (local.get $p)))
-            (if (i32.and (i32.and (i32.eq (local.get $s) (i32.const 1)) (i32.lt_u (local.get $iy) (local.get $h)))
-                  (i32.and (i32.ge_s (local.get $ix) (i32.const 0)) (i32.le_s (i32.add (local.get $ix) (local.get $ow)) (local.get $w))))
+            (if (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_s (local.get $lo) (local.get $hi)))
               (then
                 (local.set $dst (i32.add (i32.add (local.get $image) (i32.mul (local.get $r) (local.get $imageBytes)))
-                  (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (i32.const 2))))
-                (local.set $i (i32.const 0))
-                (block $added (loop $add
-                  (br_if $added (i32.ge_u (local.get $i) (local.get $vecBytes)))
-                  (v128.store (i32.add (local.get $dst) (local.get $i))
-                    (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $i))) (v128.load (i32.add (local.get $o) (local.get $i)))))
-                  (local.set $i (i32.add (local.get $i) (i32.const 16)))
-                  (br $add)))
-                (block $tail_done (loop $tail
-                  (br_if $tail_done (i32.ge_u (local.get $i) (local.get $owBytes)))
-                  (f32.store (i32.add (local.get $dst) (local.get $i))
-                    (f32.add (f32.load (i32.add (local.get $dst) (local.get $i))) (f32.load (i32.add (local.get $o) (local.get $i)))))
-                  (local.set $i (i32.add (local.get $i) (i32.const 4)))
-                  (br $tail))))
-              (else
-                (local.set $ox (i32.const 0))
-                (block $ox_done (loop $oxl
-                  (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $ow)))
-                  (local.set $ix (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $s)) (local.get $kx)) (local.get $p)))
-                  (if (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w)))
-                    (then
-                      (local.set $dst (i32.add (i32.add (local.get $image) (i32.mul (local.get $r) (local.get $imageBytes)))
-                        (i32.shl (i32.add (i32.mul (local.get $iy) (local.get $w)) (local.get $ix)) (i32.const 2))))
-                      (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst))
-                        (f32.load (i32.add (local.get $o) (i32.shl (local.get $ox) (i32.const 2))))))))
-                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-                  (br $oxl)))))
-            (local.set $o (i32.add (local.get $o) (local.get $owBytes)))
+                  (i32.mul (i32.sub (i32.add (i32.mul (local.get $iy) (local.get $w)) (i32.add (i32.mul (local.get $lo) (local.get $s)) (local.get $kx)))
+                    (local.get $p)) (local.get $cb))))
+                (local.set $src (i32.add (local.get $o) (i32.mul (local.get $lo) (local.get $cb))))
+                (if (i32.eq (local.get $s) (i32.const 1))
+                  (then (call $run (local.get $dst) (local.get $src)
+                    (i32.mul (i32.sub (local.get $hi) (local.get $lo)) (local.get $cb)) (i32.const 1)))
+                  (else
+                    (local.set $ox (local.get $lo))
+                    (block $ox_done (loop $oxl
+                      (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $hi)))
+                      (call $run (local.get $dst) (local.get $src) (local.get $cb) (i32.const 1))
+                      (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+                      (local.set $src (i32.add (local.get $src) (local.get $cb)))
+                      (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                      (br $oxl)))))))
+            (local.set $o (i32.add (local.get $o) (local.get $runBytes)))
             (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
             (br $oyl)))
           (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -242,5 +246,25 @@
         (br $kxl)))
       (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
       (br $kyl)))
+  )
+
+  ;; The first ox whose column ox·s + kx − p is inside the image (≥ 0), at most ow.
+  (func $inside_from (param $kx i32) (param $s i32) (param $p i32) (param $ow i32) (result i32)
+    (if (result i32) (i32.ge_s (local.get $kx) (local.get $p))
+      (then (i32.const 0))
+      (else (select (local.get $ow)
+        (local.tee $kx (i32.div_u (i32.sub (i32.add (local.get $p) (local.get $s)) (i32.add (local.get $kx) (i32.const 1))) (local.get $s)))
+        (i32.gt_u (local.get $kx) (local.get $ow)))))
+  )
+
+  ;; One past the last ox whose column ox·s + kx − p is inside the image (< w), at most ow.
+  (func $inside_to (param $kx i32) (param $s i32) (param $p i32) (param $w i32) (param $ow i32) (result i32)
+    (local $last i32)
+    (local.set $last (i32.add (i32.sub (i32.sub (local.get $w) (i32.const 1)) (local.get $kx)) (local.get $p)))
+    (if (result i32) (i32.lt_s (local.get $last) (i32.const 0))
+      (then (i32.const 0))
+      (else (select (local.get $ow)
+        (local.tee $last (i32.add (i32.div_u (local.get $last) (local.get $s)) (i32.const 1)))
+        (i32.gt_u (local.get $last) (local.get $ow)))))
   )
 )

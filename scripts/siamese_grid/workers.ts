@@ -33,9 +33,8 @@ function claimsDir(outDir: string): string {
  */
 export async function claimRun(outDir: string, runId: string): Promise<boolean> {
   const path = `${claimsDir(outDir)}/${runId}`;
-  await Deno.mkdir(claimsDir(outDir), { recursive: true });
   try {
-    await Deno.writeTextFile(path, `${ownerTag()}\n`, { createNew: true });
+    await createClaimFile(outDir, path);
   } catch (e) {
     if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
     const owner = await staleOwner(path);
@@ -51,6 +50,21 @@ export async function claimRun(outDir: string, runId: string): Promise<boolean> 
   held.add(path);
   keepAlive();
   return true;
+}
+
+/**
+ * Creates the claim file (AlreadyExists if another process holds it). The folder is created first,
+ * and again if another process removed it as empty in between (removeClaimsDirIfEmpty).
+ */
+async function createClaimFile(outDir: string, path: string): Promise<void> {
+  for (let attempt = 0;; attempt++) {
+    await Deno.mkdir(claimsDir(outDir), { recursive: true });
+    try {
+      return await Deno.writeTextFile(path, `${ownerTag()}\n`, { createNew: true });
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound) || attempt >= 10) throw e;
+    }
+  }
 }
 
 /** The run is saved (or given up): its claim and takeover markers go. */
