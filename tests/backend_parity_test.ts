@@ -356,10 +356,17 @@ Deno.test("wasm packed Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter matc
     [{ batch: 2, h: 14, w: 14, k: 5, stride: 1, pad: "valid" }, 1, 16],
     // small images in bands of output rows without their padding taps (wasm_conv2d_bands.ts):
     // UvA's 4×4 layers (three bands), 2×2 with K past one block, strided, and 5×5 "same"
-    [{ batch: 3, h: 4, w: 4, k: 3, stride: 1, pad: 1 }, 40, 24],
+    [{ batch: 3, h: 4, w: 4, k: 3, stride: 1, pad: 1 }, 39, 24],
     [{ batch: 2, h: 2, w: 2, k: 3, stride: 1, pad: 1 }, 300, 16],
     [{ batch: 2, h: 5, w: 6, k: 3, stride: 2, pad: 1 }, 9, 12],
     [{ batch: 2, h: 4, w: 5, k: 5, stride: 1, pad: 2 }, 6, 8],
+    // Winograd F(2×2, 3×3) (wasm_conv2d_winograd.ts): UvA's 4×4 and 7×7 layers (odd sizes: partial
+    // tiles), 14×14, a wide one with K past one block of the product, and a non-square image
+    [{ batch: 3, h: 4, w: 4, k: 3, stride: 1, pad: 1 }, 40, 24],
+    [{ batch: 2, h: 7, w: 7, k: 3, stride: 1, pad: 1 }, 8, 12],
+    [{ batch: 2, h: 14, w: 14, k: 3, stride: 1, pad: 1 }, 4, 8],
+    [{ batch: 1, h: 4, w: 4, k: 3, stride: 1, pad: 1 }, 300, 264],
+    [{ batch: 2, h: 5, w: 6, k: 3, stride: 1, pad: "same" }, 12, 4],
   ];
   const { rowBands } = await import("../lib/tf/wasm_conv2d_bands.ts");
   const banded = cases.filter(([c, cin, cout]) => {
@@ -368,7 +375,18 @@ Deno.test("wasm packed Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter matc
     return typeof c.pad === "number" &&
       rowBands({ n: c.batch, h: c.h, w: c.w, c: cin, k: c.k, s: c.stride, p, oh, ow, co: cout });
   });
-  assert.equal(banded.length, 4, "the banded cases would not take the banded path");
+  const { winogradApplies } = await import("../lib/tf/wasm_conv2d_winograd.ts");
+  const geometryOf = ([c, cin, cout]: [ConvCase, number, number]) => {
+    const p = c.pad === "same" ? (c.k - 1) / 2 : c.pad as number;
+    const oh = Math.floor((c.h + 2 * p - c.k) / c.stride) + 1, ow = Math.floor((c.w + 2 * p - c.k) / c.stride) + 1;
+    return { n: c.batch, h: c.h, w: c.w, c: cin, k: c.k, s: c.stride, p, oh, ow, co: cout };
+  };
+  assert.equal(cases.filter((c) => winogradApplies(geometryOf(c))).length, 5, "the Winograd cases would not take it");
+  assert.equal(
+    banded.filter((c) => !winogradApplies(geometryOf(c))).length,
+    4,
+    "the banded cases would not take the banded path",
+  );
   const run = (c: ConvCase, cin: number, cout: number) => {
     const rng = new Rng(`packed/${JSON.stringify(c)}`);
     const xShape: [number, number, number, number] = [c.batch, c.h, c.w, cin];

@@ -74,7 +74,7 @@ Deno.test("a UvA-style training step (convs, BatchNorm, dense, Adam) gives the s
     assertEquals(wasmThreads(), threads);
     const rng = new Rng("threads-step");
     const model = new Sequential(
-      new Conv2d(3, 32, 3, rng, { padding: 1 }),
+      new Conv2d(3, 32, 5, rng, { padding: 2 }), // im2col: one product large enough to split
       new BatchNorm(32),
       new ReLU(),
       new MaxPool2d(3, 2, 1),
@@ -86,8 +86,8 @@ Deno.test("a UvA-style training step (convs, BatchNorm, dense, Adam) gives the s
     );
     model.train(true);
     const params = model.parameters(), opt = new Adam(params, 1e-3);
-    const x = tf.randomUniform([16, 16, 16, 3], 0, 1, "float32", 7),
-      labels = tf.tensor1d([...Array(16).keys()].map((i) => i % 10), "int32");
+    const x = tf.randomUniform([32, 16, 16, 3], 0, 1, "float32", 7),
+      labels = tf.tensor1d([...Array(32).keys()].map((i) => i % 10), "int32");
     for (let s = 0; s < 2; s++) {
       tf.tidy(() => {
         const { grads } = tf.variableGrads(() => crossEntropy(model.forward(x), labels) as tf.Scalar, params);

@@ -21,12 +21,27 @@ import { ThreadedGemm } from "../wasm/gemm_threads.ts";
 
 let gemm: Gemm | null = null;
 let gemmMemory: WebAssembly.Memory | null = null;
-let packed: { gemm: PackedGemm; im2col: Im2colKernel } | null = null;
+/** winograd.wat (wasm_conv2d_winograd.ts). */
+export interface WinogradKernel {
+  transform_input(x: number, V: number, n: number, h: number, w: number, c: number, tmp: number): void;
+  transform_output(M: number, y: number, n: number, h: number, w: number, k: number, tmp: number): void;
+  transform_filter(W: number, U: number, c: number, k: number, flip: number, tmp: number): void;
+  transform_output_gradient(dy: number, D: number, n: number, h: number, w: number, k: number, tmp: number): void;
+  transform_filter_gradient(S: number, dW: number, c: number, k: number, tmp: number): void;
+}
+
+interface ConvKernels {
+  gemm: PackedGemm;
+  im2col: Im2colKernel;
+  winograd: WinogradKernel;
+}
+
+let packed: ConvKernels | null = null;
 let threaded: ThreadedGemm | null = null;
 
-/** The packed product (on every thread set) and im2col on the wasm backend's heap (wasm_conv2d.ts), once enabled. */
-export function packedKernels(): { gemm: PackedGemm; im2col: Im2colKernel } | null {
-  return packed && threaded ? { gemm: threaded, im2col: packed.im2col } : packed;
+/** The packed product (on every thread set), im2col and Winograd's transforms on the wasm backend's heap (wasm_conv2d.ts), once enabled. */
+export function packedKernels(): ConvKernels | null {
+  return packed && threaded ? { ...packed, gemm: threaded } : packed;
 }
 
 /** gemm.wat on the wasm backend's heap (its transpose serves wasm_im2col.ts), once enabled. */
@@ -74,7 +89,8 @@ export async function enableWasmGemm(memory: WebAssembly.Memory): Promise<void> 
   packed = await Promise.all([
     instantiateWat<PackedGemm>("gemm_packed.wat", memory),
     instantiateWat<Im2colKernel>("im2col.wat", memory),
-  ]).then(([g, im2col]) => ({ gemm: g, im2col }), () => null);
+    instantiateWat<WinogradKernel>("winograd.wat", memory),
+  ]).then(([g, im2col, winograd]) => ({ gemm: g, im2col, winograd }), () => null);
   gemmMemory = memory;
   threaded?.close();
   threaded = null;

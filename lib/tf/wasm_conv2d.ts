@@ -15,6 +15,12 @@ import { heapOffset, Scratch, type WasmBackend } from "./wasm_backend.ts";
 import { packedKernels } from "./wasm_batch_matmul.ts";
 import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
 import { filterGradientInBands, forwardInBands, inputGradientInBands, rowBands } from "./wasm_conv2d_bands.ts";
+import {
+  filterGradientWinograd,
+  forwardWinograd,
+  inputGradientWinograd,
+  winogradApplies,
+} from "./wasm_conv2d_winograd.ts";
 
 type TensorInfo = tf.TensorInfo;
 
@@ -119,6 +125,7 @@ function conv2dPacked(original: tf.KernelFunc): tf.KernelFunc {
     const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
     try {
       const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32"), bands = rowBands(g);
+      if (winogradApplies(g)) return forwardWinograd({ backend, scratch, g }, x, filter, y), y;
       if (bands) return forwardInBands({ backend, scratch, g, bands }, x, filter, y), y;
       const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
       const { P, rowStride, tapStride } = patchMatrix(backend, scratch, x, g);
@@ -155,6 +162,7 @@ function conv2dBackpropFilterPacked(original: tf.KernelFunc): tf.KernelFunc {
     const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
     try {
       const dW = backend.makeOutput(attrs.filterShape, "float32"), bands = rowBands(g);
+      if (winogradApplies(g)) return filterGradientWinograd({ backend, scratch, g }, x, dy, dW), dW;
       if (bands) return filterGradientInBands({ backend, scratch, g, bands }, x, dy, dW), dW;
       const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
       const { P, rowStride, tapStride } = patchMatrix(backend, scratch, x, g);
@@ -191,6 +199,7 @@ function conv2dBackpropInputPacked(original: tf.KernelFunc): tf.KernelFunc {
     const backend = args.backend as WasmBackend, scratch = new Scratch(backend);
     try {
       const dx = backend.makeOutput(attrs.inputShape, "float32"), bands = rowBands(g);
+      if (winogradApplies(g)) return inputGradientWinograd({ backend, scratch, g }, dy, filter, dx), dx;
       backend.typedArrayFromHeap(dx).fill(0); // col2im adds onto it
       if (bands) return inputGradientInBands({ backend, scratch, g, bands }, dy, filter, dx), dx;
       const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
