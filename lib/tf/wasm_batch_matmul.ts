@@ -23,11 +23,11 @@ let gemm: Gemm | null = null;
 let gemmMemory: WebAssembly.Memory | null = null;
 /** winograd.wat (wasm_conv2d_winograd.ts). */
 export interface WinogradKernel {
-  transform_input(x: number, V: number, n: number, h: number, w: number, c: number, tmp: number): void;
-  transform_output(M: number, y: number, n: number, h: number, w: number, k: number, tmp: number): void;
-  transform_filter(W: number, U: number, c: number, k: number, flip: number, tmp: number): void;
-  transform_output_gradient(dy: number, D: number, n: number, h: number, w: number, k: number, tmp: number): void;
-  transform_filter_gradient(S: number, dW: number, c: number, k: number, tmp: number): void;
+  transform_input(x: number, V: number, n: number, h: number, w: number, c: number): void;
+  transform_output(M: number, y: number, n: number, h: number, w: number, k: number): void;
+  transform_filter(W: number, U: number, c: number, k: number, flip: number): void;
+  transform_output_gradient(dy: number, D: number, n: number, h: number, w: number, k: number): void;
+  transform_filter_gradient(S: number, dW: number, c: number, k: number): void;
 }
 
 interface ConvKernels {

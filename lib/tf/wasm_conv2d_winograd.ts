@@ -70,9 +70,9 @@ function sixteenProducts(
 export function forwardWinograd(ctx: WinogradContext, x: tf.TensorInfo, filter: tf.TensorInfo, y: tf.TensorInfo): void {
   const { backend, scratch, g } = ctx, T = tiles(g);
   const V = scratch.floats(16 * T * g.c), U = scratch.floats(16 * g.c * g.co), M = scratch.floats(16 * T * g.co);
-  const tmp = at(backend, scratch.floats(128)), { winograd } = packedKernels()!;
-  winograd.transform_input(at(backend, x), at(backend, V), g.n, g.h, g.w, g.c, tmp);
-  winograd.transform_filter(at(backend, filter), at(backend, U), g.c, g.co, 0, tmp);
+  const { winograd } = packedKernels()!;
+  winograd.transform_input(at(backend, x), at(backend, V), g.n, g.h, g.w, g.c);
+  winograd.transform_filter(at(backend, filter), at(backend, U), g.c, g.co, 0);
   sixteenProducts(
     ctx,
     { at: at(backend, V), size: T * g.c, sai: g.c, sak: 1 },
@@ -80,7 +80,7 @@ export function forwardWinograd(ctx: WinogradContext, x: tf.TensorInfo, filter: 
     at(backend, M),
     [T, g.c, g.co],
   );
-  winograd.transform_output(at(backend, M), at(backend, y), g.n, g.h, g.w, g.co, tmp);
+  winograd.transform_output(at(backend, M), at(backend, y), g.n, g.h, g.w, g.co);
 }
 
 /** dx = the forward pass of dy with W flipped and its channels swapped. */
@@ -92,9 +92,9 @@ export function inputGradientWinograd(
 ): void {
   const { backend, scratch, g } = ctx, T = tiles(g);
   const V = scratch.floats(16 * T * g.co), U = scratch.floats(16 * g.c * g.co), M = scratch.floats(16 * T * g.c);
-  const tmp = at(backend, scratch.floats(128)), { winograd } = packedKernels()!;
-  winograd.transform_input(at(backend, dy), at(backend, V), g.n, g.h, g.w, g.co, tmp);
-  winograd.transform_filter(at(backend, filter), at(backend, U), g.c, g.co, 1, tmp);
+  const { winograd } = packedKernels()!;
+  winograd.transform_input(at(backend, dy), at(backend, V), g.n, g.h, g.w, g.co);
+  winograd.transform_filter(at(backend, filter), at(backend, U), g.c, g.co, 1);
   sixteenProducts(
     ctx,
     { at: at(backend, V), size: T * g.co, sai: g.co, sak: 1 },
@@ -102,7 +102,7 @@ export function inputGradientWinograd(
     at(backend, M),
     [T, g.co, g.c],
   );
-  winograd.transform_output(at(backend, M), at(backend, dx), g.n, g.h, g.w, g.c, tmp);
+  winograd.transform_output(at(backend, M), at(backend, dx), g.n, g.h, g.w, g.c);
 }
 
 /** dW = Gᵀ [Σ_t D_t ⊙ V_t] G. */
@@ -114,9 +114,9 @@ export function filterGradientWinograd(
 ): void {
   const { backend, scratch, g } = ctx, T = tiles(g);
   const V = scratch.floats(16 * T * g.c), D = scratch.floats(16 * T * g.co), S = scratch.floats(16 * g.c * g.co);
-  const tmp = at(backend, scratch.floats(128)), { winograd } = packedKernels()!;
-  winograd.transform_input(at(backend, x), at(backend, V), g.n, g.h, g.w, g.c, tmp);
-  winograd.transform_output_gradient(at(backend, dy), at(backend, D), g.n, g.h, g.w, g.co, tmp);
+  const { winograd } = packedKernels()!;
+  winograd.transform_input(at(backend, x), at(backend, V), g.n, g.h, g.w, g.c);
+  winograd.transform_output_gradient(at(backend, dy), at(backend, D), g.n, g.h, g.w, g.co);
   sixteenProducts(
     ctx,
     { at: at(backend, V), size: T * g.c, sai: 1, sak: g.c }, // V_ξᵀ
@@ -124,5 +124,5 @@ export function filterGradientWinograd(
     at(backend, S),
     [g.c, T, g.co],
   );
-  winograd.transform_filter_gradient(at(backend, S), at(backend, dW), g.c, g.co, tmp);
+  winograd.transform_filter_gradient(at(backend, S), at(backend, dW), g.c, g.co);
 }
