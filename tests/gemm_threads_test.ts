@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { instantiateWat, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../lib/wasm/instantiate_wat.ts";
-import { MIN_FLOPS, ThreadedGemm } from "../lib/wasm/gemm_threads.ts";
+import { type Args, gemmBatch, MIN_FLOPS, ThreadedGemm } from "../lib/wasm/gemm_threads.ts";
 import { initBackend, tf } from "../lib/tf.ts";
 import { packedKernels, setWasmThreads, wasmThreads } from "../lib/tf/wasm_batch_matmul.ts";
 import { Rng } from "../lib/random/rng.ts";
@@ -64,6 +64,53 @@ Deno.test("threaded gemm equals one thread bit for bit: row and column splits, t
     assert(one.some((v) => v !== 0), label);
     assertEquals(Array.from(two), Array.from(one), `2 threads, ${label}`);
     assertEquals(Array.from(three), Array.from(one), `3 threads, ${label}`);
+  }
+});
+
+Deno.test("gemmBatch: independent products shared out whole among threads equal them one by one, bit for bit", async () => {
+  const M = 128, K = 80, N = 72, count = 16;
+  const heap = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
+  const a = 64, b = a + 4 * count * M * K, c = b + 4 * count * K * N, work = c + 4 * count * M * N;
+  heap.grow(Math.ceil((work + 4 * PACKED_GEMM_WORK_FLOATS + 256) / 65536));
+  const local = await instantiateWat<PackedGemm>("gemm_packed.wat", heap);
+  const f = new Float32Array(heap.buffer), rng = new Rng("gemm-batch");
+  for (let i = a / 4; i < work / 4; i++) f[i] = rng.uniform(-0.5, 0.5);
+  const initialC = f.slice(c / 4, work / 4);
+  for (const [transposeA, accumulate] of [[false, 0], [true, 1]] as const) {
+    const [sai, sak] = transposeA ? [1, M] : [K, 1];
+    const products = Array.from({ length: count }, (_, i): Args => [
+      a + 4 * i * M * K,
+      sai,
+      sak,
+      b + 4 * i * K * N,
+      N,
+      1,
+      c + 4 * i * M * N,
+      N,
+      M,
+      K,
+      N,
+      work,
+      accumulate,
+    ]);
+    const results: Float32Array[] = [];
+    for (const threads of [1, 2, 3]) {
+      new Float32Array(heap.buffer).set(initialC, c / 4);
+      const g = threads === 1 ? local : new ThreadedGemm(heap, local, threads);
+      try {
+        if (g instanceof ThreadedGemm) await g.ready();
+        gemmBatch(g, products);
+        if (g instanceof ThreadedGemm) assertEquals(g.splits, 1, "the batch was shared out");
+      } finally {
+        if (g instanceof ThreadedGemm) g.close();
+      }
+      results.push(new Float32Array(heap.buffer).slice(c / 4, work / 4));
+    }
+    assert(results[0].some((v) => v !== 0));
+    // the first differing entry (a diff of whole arrays this long would take minutes to print)
+    const firstDifference = (x: Float32Array) => x.findIndex((v, i) => !Object.is(v, results[0][i]));
+    assertEquals(firstDifference(results[1]), -1, `2 threads, transposeA ${transposeA}`);
+    assertEquals(firstDifference(results[2]), -1, `3 threads, transposeA ${transposeA}`);
   }
 });
 

@@ -2,7 +2,7 @@
  * 3×3 convolutions at stride 1 with padding 1 (every UvA ConvNet layer past the first) by
  * Winograd's F(2×2, 3×3) and, for the filter gradient, F(3×3, 2×2) (Lavin & Gray 2016): the
  * transforms are lib/wasm/winograd.wat, and the 16 products per layer (one per element ξ of the
- * 4×4 transform) run on the packed kernel, threads included:
+ * 4×4 transform) run on the packed kernel, shared out whole among the threads (gemmBatch):
  *
  *   y:   M_ξ = V_ξ(x) · U_ξ(W)                     [T, co] = [T, ci] · [ci, co]
  *   ∂x:  M_ξ = V_ξ(dy) · U_ξ(flipped W)ᵀ           [T, ci] = [T, co] · [co, ci]
@@ -19,6 +19,7 @@ import { heapOffset as at, type Scratch, type WasmBackend } from "./wasm_backend
 import { packedKernels } from "./wasm_batch_matmul.ts";
 import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
 import type { ConvGeometry } from "./wasm_conv2d.ts";
+import { type Args as GemmArgs, gemmBatch } from "../wasm/gemm_threads.ts";
 
 /** Whether g is a Winograd layer: 3×3, stride 1, padding 1, channels in fours, images over 2×2. */
 export function winogradApplies(g: ConvGeometry): boolean {
@@ -45,25 +46,23 @@ function sixteenProducts(
   c: number,
   [rows, depth, cols]: [number, number, number],
 ): void {
-  const { gemm } = packedKernels()!;
   const work = at(ctx.backend, ctx.scratch.floats(PACKED_GEMM_WORK_FLOATS));
-  for (let xi = 0; xi < 16; xi++) {
-    gemm.gemm(
-      a.at + 4 * xi * a.size,
-      a.sai,
-      a.sak,
-      b.at + 4 * xi * b.size,
-      b.sbk,
-      b.sbj,
-      c + 4 * xi * rows * cols,
-      cols,
-      rows,
-      depth,
-      cols,
-      work,
-      0,
-    );
-  }
+  const products = Array.from({ length: 16 }, (_, xi): GemmArgs => [
+    a.at + 4 * xi * a.size,
+    a.sai,
+    a.sak,
+    b.at + 4 * xi * b.size,
+    b.sbk,
+    b.sbj,
+    c + 4 * xi * rows * cols,
+    cols,
+    rows,
+    depth,
+    cols,
+    work,
+    0,
+  ]);
+  gemmBatch(packedKernels()!.gemm, products);
 }
 
 /** y = conv(x, W). */

@@ -21,7 +21,21 @@ export const MIN_FLOPS = 2e7;
 /** About how many flops one float copy costs (copies stream ≈ 10× more floats per second). */
 const FLOPS_PER_COPIED_FLOAT = 10;
 
-type Args = [number, number, number, number, number, number, number, number, number, number, number, number, number];
+export type Args = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 
 interface Share {
   /** rows [r0, r1) and columns [c0, c1) of C */
@@ -29,6 +43,12 @@ interface Share {
   r1: number;
   c0: number;
   c1: number;
+}
+
+/** Runs independent products of one shape: split across threads where `gemm` has them, else one by one. */
+export function gemmBatch(gemm: PackedGemm, products: Args[]): void {
+  if (gemm instanceof ThreadedGemm) return gemm.gemmBatch(products);
+  for (const args of products) gemm.gemm(...args);
 }
 
 export class ThreadedGemm implements PackedGemm {
@@ -97,7 +117,7 @@ export class ThreadedGemm implements PackedGemm {
       if (accumulate) copyRuns(heap, c / 4 + s.r0 * ldc + s.c0, ldc, shared, at.c, cols, rows, cols);
       const ctl = ready[w];
       ctl.set(
-        [4 * A.at, A.si, A.sj, 4 * B.at, B.si, B.sj, 4 * at.c, cols, rows, K, cols, 4 * at.work, accumulate],
+        [4 * A.at, A.si, A.sj, 4 * B.at, B.si, B.sj, 4 * at.c, cols, rows, K, cols, 4 * at.work, accumulate, 1],
         SLOT.ARGS,
       );
       Atomics.store(ctl, SLOT.SEQ, seq);
@@ -129,6 +149,74 @@ export class ThreadedGemm implements PackedGemm {
       const rows = s.r1 - s.r0, cols = s.c1 - s.c0;
       const heapNow = new Float32Array(this.heap.buffer);
       copyRuns(shared, layout.blocks[w].c, cols, heapNow, c / 4 + s.r0 * ldc + s.c0, ldc, rows, cols);
+    });
+  }
+
+  /**
+   * Independent products of one shape and strides (`products`: their gemm arguments), each whole on
+   * one thread: the main thread runs the first ones in place, each worker a run of the others on
+   * compact copies of their operands. One round trip for the lot, where splitting each product
+   * would take one per product and copy about as much. Bit-identical to running them one by one.
+   */
+  gemmBatch(products: Args[]): void {
+    if (products.length === 0) return;
+    const [, sai, sak, , sbk, sbj, , ldc, M, K, N, , accumulate] = products[0];
+    const count = products.length, flops = 2 * M * K * N;
+    this.#start();
+    const ready = this.#ctl.filter((ctl) => Atomics.load(ctl, SLOT.READY) === 1);
+    const T = ready.length + 1;
+    if (count < 2 || flops * count < MIN_FLOPS || ready.length === 0) {
+      for (const args of products) this.local.gemm(...args);
+      return;
+    }
+    // The main thread copies each worker product's operands in, then runs its own: it takes fewer.
+    const copied = (M * K + K * N + (accumulate ? M * N : 0)) * FLOPS_PER_COPIED_FLOAT;
+    const theirs = Math.max(1, Math.min(Math.floor(count / T) + 1, Math.round(count / (T - (T - 1) * copied / flops))));
+    const mine = Math.max(0, count - (T - 1) * theirs);
+    const ranges = ready.map((_, w) => {
+      const from = mine + w * theirs;
+      return { from, to: Math.min(count, from + theirs) };
+    }).filter((r) => r.to > r.from);
+    const layout = this.#layout(
+      ranges.map((r) => ({ a: (r.to - r.from) * M * K, b: (r.to - r.from) * K * N, c: (r.to - r.from) * M * N })),
+      {},
+    );
+    if (!layout) {
+      for (const args of products) this.local.gemm(...args);
+      return;
+    }
+    const heap = new Float32Array(this.heap.buffer), shared = new Float32Array(this.#memory.buffer);
+    const seq = ++this.#seq;
+    this.splits++;
+    ranges.forEach((r, w) => {
+      const at = layout.blocks[w];
+      let A: Block | null = null, B: Block | null = null;
+      for (let i = r.from; i < r.to; i++) {
+        const [a, , , b, , , c] = products[i], k = i - r.from;
+        A = copyIn(heap, a, sai, sak, 0, M, 0, K, shared, at.a + k * M * K);
+        B = copyIn(heap, b, sbk, sbj, 0, K, 0, N, shared, at.b + k * K * N);
+        if (accumulate) copyRuns(heap, c / 4, ldc, shared, at.c + k * M * N, N, M, N);
+      }
+      const ctl = ready[w];
+      ctl.set(
+        [4 * at.a, A!.si, A!.sj, 4 * at.b, B!.si, B!.sj, 4 * at.c, N, M, K, N, 4 * at.work, accumulate],
+        SLOT.ARGS,
+      );
+      ctl.set([r.to - r.from, 4 * M * K, 4 * K * N, 4 * M * N], SLOT.COUNT);
+      Atomics.store(ctl, SLOT.SEQ, seq);
+      Atomics.notify(ctl, SLOT.SEQ);
+    });
+    for (let i = 0; i < mine; i++) this.local.gemm(...products[i]);
+    ranges.forEach((r, w) => {
+      const ctl = ready[w];
+      for (let d = Atomics.load(ctl, SLOT.DONE); d !== seq; d = Atomics.load(ctl, SLOT.DONE)) {
+        Atomics.wait(ctl, SLOT.DONE, d);
+      }
+      if (Atomics.load(ctl, SLOT.FAILED)) throw new Error("a gemm worker thread failed");
+      const heapNow = new Float32Array(this.heap.buffer);
+      for (let i = r.from; i < r.to; i++) {
+        copyRuns(shared, layout.blocks[w].c + (i - r.from) * M * N, N, heapNow, products[i][6] / 4, ldc, M, N);
+      }
     });
   }
 
