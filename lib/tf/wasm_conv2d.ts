@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, Scratch, type WasmBackend } from "./wasm_backend.ts";
-import { packedKernels } from "./wasm_batch_matmul.ts";
+import { packedKernels, simdGemm } from "./wasm_batch_matmul.ts";
 import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
 import { filterGradientInBands, forwardInBands, inputGradientInBands, rowBands } from "./wasm_conv2d_bands.ts";
 import {
@@ -115,6 +115,9 @@ function patchMatrix(
   return { P: PT, rowStride: 1, tapStride: rows };
 }
 
+/** Below this many rows of dW (taps k·k·c), its product runs on gemm.wat's unpacked kernel. */
+const FEW_TAPS = 16;
+
 const usable = (...ts: TensorInfo[]) => packedKernels() !== null && ts.every((t) => t.dtype === "float32");
 
 function conv2dPacked(original: tf.KernelFunc): tf.KernelFunc {
@@ -166,6 +169,11 @@ function conv2dBackpropFilterPacked(original: tf.KernelFunc): tf.KernelFunc {
       if (bands) return filterGradientInBands({ backend, scratch, g, bands }, x, dy, dW), dW;
       const M = g.n * g.oh * g.ow, K = g.k * g.k * g.c;
       const { P, rowStride, tapStride } = patchMatrix(backend, scratch, x, g);
+      if (K < FEW_TAPS) {
+        // dW [K, co] = Pᵀ·dy on gemm.wat: few rows of dW, each a long dot product; packing would cost more.
+        simdGemm()!.gemm_nb(at(backend, P), tapStride, rowStride, at(backend, dy), at(backend, dW), K, M, g.co);
+        return dW;
+      }
       const work = scratch.floats(PACKED_GEMM_WORK_FLOATS);
       // dW [K, co] = Pᵀ·dy: A(i, m) = P(m, i).
       packedKernels()!.gemm.gemm(

@@ -65,21 +65,36 @@ function sixteenProducts(
   gemmBatch(packedKernels()!.gemm, products);
 }
 
-/** y = conv(x, W). */
-export function forwardWinograd(ctx: WinogradContext, x: tf.TensorInfo, filter: tf.TensorInfo, y: tf.TensorInfo): void {
-  const { backend, scratch, g } = ctx, T = tiles(g);
-  const V = scratch.floats(16 * T * g.c), U = scratch.floats(16 * g.c * g.co), M = scratch.floats(16 * T * g.co);
+/**
+ * out = conv(input, W), or with flipped: the same pass of W flipped and its channels swapped
+ * (the input gradient: input dy, out dx). U_ξ [ci, co] is read as it is stored, or transposed.
+ */
+function convolve(
+  ctx: WinogradContext,
+  input: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  out: tf.TensorInfo,
+  flipped: boolean,
+): void {
+  const { backend, scratch, g } = ctx, T = tiles(g), [cin, cout] = flipped ? [g.co, g.c] : [g.c, g.co];
+  const V = scratch.floats(16 * T * cin), U = scratch.floats(16 * g.c * g.co), M = scratch.floats(16 * T * cout);
   const { winograd } = packedKernels()!;
-  winograd.transform_input(at(backend, x), at(backend, V), g.n, g.h, g.w, g.c);
-  winograd.transform_filter(at(backend, filter), at(backend, U), g.c, g.co, 0);
+  winograd.transform_input(at(backend, input), at(backend, V), g.n, g.h, g.w, cin);
+  winograd.transform_filter(at(backend, filter), at(backend, U), g.c, g.co, flipped ? 1 : 0);
+  const [sbk, sbj] = flipped ? [1, g.co] : [g.co, 1];
   sixteenProducts(
     ctx,
-    { at: at(backend, V), size: T * g.c, sai: g.c, sak: 1 },
-    { at: at(backend, U), size: g.c * g.co, sbk: g.co, sbj: 1 },
+    { at: at(backend, V), size: T * cin, sai: cin, sak: 1 },
+    { at: at(backend, U), size: g.c * g.co, sbk, sbj },
     at(backend, M),
-    [T, g.c, g.co],
+    [T, cin, cout],
   );
-  winograd.transform_output(at(backend, M), at(backend, y), g.n, g.h, g.w, g.co);
+  winograd.transform_output(at(backend, M), at(backend, out), g.n, g.h, g.w, cout);
+}
+
+/** y = conv(x, W). */
+export function forwardWinograd(ctx: WinogradContext, x: tf.TensorInfo, filter: tf.TensorInfo, y: tf.TensorInfo): void {
+  convolve(ctx, x, filter, y, false);
 }
 
 /** dx = the forward pass of dy with W flipped and its channels swapped. */
@@ -89,19 +104,7 @@ export function inputGradientWinograd(
   filter: tf.TensorInfo,
   dx: tf.TensorInfo,
 ): void {
-  const { backend, scratch, g } = ctx, T = tiles(g);
-  const V = scratch.floats(16 * T * g.co), U = scratch.floats(16 * g.c * g.co), M = scratch.floats(16 * T * g.c);
-  const { winograd } = packedKernels()!;
-  winograd.transform_input(at(backend, dy), at(backend, V), g.n, g.h, g.w, g.co);
-  winograd.transform_filter(at(backend, filter), at(backend, U), g.c, g.co, 1);
-  sixteenProducts(
-    ctx,
-    { at: at(backend, V), size: T * g.co, sai: g.co, sak: 1 },
-    { at: at(backend, U), size: g.c * g.co, sbk: 1, sbj: g.co }, // U_ξ [ci, co] read as [co, ci]
-    at(backend, M),
-    [T, g.co, g.c],
-  );
-  winograd.transform_output(at(backend, M), at(backend, dx), g.n, g.h, g.w, g.c);
+  convolve(ctx, dy, filter, dx, true);
 }
 
 /** dW = Gᵀ [Σ_t D_t ⊙ V_t] G. */

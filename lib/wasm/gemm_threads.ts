@@ -21,21 +21,8 @@ export const MIN_FLOPS = 2e7;
 /** About how many flops one float copy costs (copies stream ≈ 10× more floats per second). */
 const FLOPS_PER_COPIED_FLOAT = 10;
 
-export type Args = [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];
+/** The arguments of one PackedGemm.gemm call. */
+export type Args = Parameters<PackedGemm["gemm"]>;
 
 interface Share {
   /** rows [r0, r1) and columns [c0, c1) of C */
