@@ -67,6 +67,23 @@ Deno.test("threaded gemm equals one thread bit for bit: row and column splits, t
   }
 });
 
+Deno.test("a product with few multiply-adds per copied float (K = 25, 16 columns) stays on the main thread", async () => {
+  const M = 32768, K = 25, N = 16;
+  assert(2 * M * K * N >= MIN_FLOPS, "large enough that only its intensity keeps it whole");
+  const heap = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
+  const a = 64, b = a + 4 * M * K, c = b + 4 * K * N, work = c + 4 * M * N;
+  heap.grow(Math.ceil((work + 4 * PACKED_GEMM_WORK_FLOATS + 256) / 65536));
+  const local = await instantiateWat<PackedGemm>("gemm_packed.wat", heap);
+  const g = new ThreadedGemm(heap, local, 2);
+  try {
+    await g.ready();
+    g.gemm(a, K, 1, b, N, 1, c, N, M, K, N, work, 0);
+    assertEquals(g.splits, 0);
+  } finally {
+    g.close();
+  }
+});
+
 Deno.test("gemmBatch: independent products shared out whole among threads equal them one by one, bit for bit", async () => {
   const M = 128, K = 80, N = 72, count = 16;
   const heap = new WebAssembly.Memory({ initial: 1, maximum: 16384 });

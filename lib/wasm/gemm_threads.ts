@@ -18,6 +18,12 @@ import { SLOT } from "./gemm_slots.ts";
 const MAX_PAGES = 16384;
 /** Below this many flops (about a millisecond on one thread) a product is not worth a round trip and copies. */
 export const MIN_FLOPS = 2e7;
+/**
+ * A product is split only with this many flops per float the workers' copies move: below it (few
+ * multiply-adds per entry of C, as a one-channel convolution's K = 25) the copies and the round
+ * trip cost what the second thread saves.
+ */
+const MIN_FLOPS_PER_COPIED_FLOAT = 64;
 /** About how many flops one float copy costs (copies stream ≈ 10× more floats per second). */
 const FLOPS_PER_COPIED_FLOAT = 10;
 
@@ -81,7 +87,7 @@ export class ThreadedGemm implements PackedGemm {
     this.#start();
     const ready = this.#ctl.filter((ctl) => Atomics.load(ctl, SLOT.READY) === 1);
     const plan = ready.length > 0 ? split(M, K, N, ready.length + 1, accumulate !== 0) : null;
-    if (!plan) return this.local.gemm(...args);
+    if (!plan || 2 * M * K * N < MIN_FLOPS_PER_COPIED_FLOAT * plan.copied) return this.local.gemm(...args);
     const { byRows, shares: [mine, ...theirs] } = plan;
     // By rows the workers share all of B and take a band of A; by columns, all of A and a band of B.
     const blocks = theirs.map((s) => ({
@@ -261,7 +267,7 @@ function split(
   N: number,
   T: number,
   accumulate: boolean,
-): { byRows: boolean; shares: Share[] } | null {
+): { byRows: boolean; shares: Share[]; copied: number } | null {
   const cFloats = (M * N * (T - 1) / T) * (accumulate ? 2 : 1);
   const byRows = M >= 32 * T ? (M * K * (T - 1)) / T + K * N + cFloats : Infinity;
   const byColumns = N >= 16 * T ? M * K + (K * N * (T - 1)) / T + cFloats : Infinity;
@@ -283,7 +289,10 @@ function split(
   const shares = bounds.slice(0, T).map((from, t): Share =>
     rows ? { r0: from, r1: bounds[t + 1], c0: 0, c1: N } : { r0: 0, r1: M, c0: from, c1: bounds[t + 1] }
   );
-  return shares.slice(1).every((s) => s.r1 > s.r0 && s.c1 > s.c0) ? { byRows: rows, shares } : null;
+  const copiedFloats = Math.min(byRows, byColumns);
+  return shares.slice(1).every((s) => s.r1 > s.r0 && s.c1 > s.c0)
+    ? { byRows: rows, shares, copied: copiedFloats }
+    : null;
 }
 
 /** An operand block copied compactly into shared memory: where it starts there and its strides. */
