@@ -67,8 +67,8 @@ function paddedSize([h, w]: [number, number], [ph, pw]: [number, number]): [numb
 
 /** cols [n·oh·ow, kh·kw·C] of x [n, h, w, C]. */
 export function im2col(xNHWC: tf.Tensor4D, g: WindowGeometry): tf.Tensor2D {
-  const kernelAttrs = squareAttrs(g);
-  if (kernelAttrs && hasWasmIm2col()) {
+  const kernelAttrs = wasmAttrs(g);
+  if (kernelAttrs) {
     return tf.engine().runKernel(IM2COL, { x: xNHWC }, { ...kernelAttrs }) as tf.Tensor2D;
   }
   return tf.transpose(im2colTransposed(xNHWC, g));
@@ -76,8 +76,8 @@ export function im2col(xNHWC: tf.Tensor4D, g: WindowGeometry): tf.Tensor2D {
 
 /** colsᵀ [kh·kw·C, n·oh·ow] of x [n, h, w, C] (for one channel the cheaper layout on wasm). */
 export function im2colTransposed(xNHWC: tf.Tensor4D, g: WindowGeometry): tf.Tensor2D {
-  const kernelAttrs = squareAttrs(g);
-  if (kernelAttrs && hasWasmIm2col()) {
+  const kernelAttrs = wasmAttrs(g);
+  if (kernelAttrs) {
     return tf.engine().runKernel(IM2COL, { x: xNHWC }, { ...kernelAttrs, transposed: true }) as tf.Tensor2D;
   }
   const [ph, pw] = g.padding, xCNHW = toChannelsFirst(xNHWC);
@@ -86,13 +86,18 @@ export function im2colTransposed(xNHWC: tf.Tensor4D, g: WindowGeometry): tf.Tens
 
 /** Adjoint of im2col: dCols [n·oh·ow, kh·kw·C] → dX [n, h, w, C]. */
 export function col2im(dCols: tf.Tensor2D, g: WindowGeometry, batch: number, channels: number): tf.Tensor4D {
-  const kernelAttrs = squareAttrs(g);
-  if (kernelAttrs && hasWasmIm2col()) {
+  const kernelAttrs = wasmAttrs(g);
+  if (kernelAttrs) {
     const shape = [batch, ...g.inSize, channels];
     return tf.engine().runKernel(COL2IM, { dCols }, { ...kernelAttrs, shape }) as tf.Tensor4D;
   }
+  return col2imOfTransposed(tf.transpose(dCols), g, batch, channels);
+}
+
+/** The composition's col2im, from dColsᵀ [kh·kw·C, n·oh·ow]. */
+function col2imOfTransposed(dColsT: tf.Tensor2D, g: WindowGeometry, batch: number, channels: number): tf.Tensor4D {
   const [h, w] = g.inSize, [ph, pw] = g.padding;
-  const dPadded = col2imT(tf.transpose(dCols), g, channels, batch);
+  const dPadded = col2imT(dColsT, g, channels, batch);
   // Padding sits on the H and W axes (2 and 3 of CNHW).
   return toChannelsLast(ph || pw ? tf.slice(dPadded, [0, 0, ph, pw], [channels, batch, h, w]) : dPadded);
 }
@@ -102,13 +107,14 @@ export function col2im(dCols: tf.Tensor2D, g: WindowGeometry, batch: number, cha
  * Bₜ[(n, oy, ox), c] = x[n, oy·sh + i − ph, ox·sw + j − pw, c], cols split into its column blocks.
  */
 export function windowElements(xNHWC: tf.Tensor4D, g: WindowGeometry): tf.Tensor2D[] {
-  const kernelAttrs = squareAttrs(g);
-  if (kernelAttrs && hasWasmIm2col()) {
+  const kernelAttrs = wasmAttrs(g);
+  if (kernelAttrs) {
     return tf.engine().runKernel(WINDOW_ELEMENTS, { x: xNHWC }, { ...kernelAttrs }) as unknown as tf.Tensor2D[];
   }
   const rows = xNHWC.shape[0] * g.outSize[0] * g.outSize[1], c = xNHWC.shape[3], k = g.offsets.length;
-  // cols [rows, k·C] → [k, rows·C]: each window element one contiguous slice.
-  const byOffset = tf.reshape(tf.transpose(tf.reshape(im2col(xNHWC, g), [rows, k, c]), [1, 0, 2]), [k, -1]);
+  // colsᵀ [k·C, rows] → [k, rows·C]: each window element one contiguous slice.
+  const colsT = tf.reshape(im2colTransposed(xNHWC, g), [k, c, rows]);
+  const byOffset = tf.reshape(tf.transpose(colsT, [0, 2, 1]), [k, -1]);
   return g.offsets.map((_, t) => tf.reshape(tf.slice(byOffset, [t, 0], [1, -1]), [rows, c]));
 }
 
@@ -119,8 +125,8 @@ export function windowElementsAdjoint(
   batch: number,
   channels: number,
 ): tf.Tensor4D {
-  const kernelAttrs = squareAttrs(g);
-  if (kernelAttrs && hasWasmIm2col()) {
+  const kernelAttrs = wasmAttrs(g);
+  if (kernelAttrs) {
     const shape = [batch, ...g.inSize, channels];
     return tf.engine().runKernel(
       WINDOW_ELEMENTS_ADJOINT,
@@ -129,14 +135,17 @@ export function windowElementsAdjoint(
     ) as tf.Tensor4D;
   }
   const rows = dElements[0].shape[0], k = dElements.length;
-  const dCols = tf.reshape(tf.transpose(tf.stack(dElements), [1, 0, 2]), [rows, k * channels]);
-  return col2im(dCols as tf.Tensor2D, g, batch, channels);
+  const dColsT = tf.reshape(tf.transpose(tf.stack(dElements), [0, 2, 1]), [k * channels, rows]);
+  return col2imOfTransposed(dColsT as tf.Tensor2D, g, batch, channels);
 }
 
-/** The wasm kernels' attributes for a square window with one stride and padding; null otherwise. */
-function squareAttrs(g: WindowGeometry): { k: number; s: number; p: number } | null {
+/**
+ * The wasm kernels' attributes where they run: on the wasm backend, for a square window with one
+ * stride and padding; null otherwise (the whole-tensor compositions below).
+ */
+function wasmAttrs(g: WindowGeometry): { k: number; s: number; p: number } | null {
   const [kh, kw] = g.kernel, [sh, sw] = g.stride, [ph, pw] = g.padding;
-  return kh === kw && sh === sw && ph === pw ? { k: kh, s: sh, p: ph } : null;
+  return kh === kw && sh === sw && ph === pw && hasWasmIm2col() ? { k: kh, s: sh, p: ph } : null;
 }
 
 /** NHWC → CNHW */

@@ -71,18 +71,7 @@ export class ScratchMaxPool2D extends ScratchPool2D {
   forward(x: tf.Tensor, _training: boolean): tf.Tensor {
     const blocks = this.blocksOf(x);
     const y = blocks.reduce((m, b) => tf.maximum(m, b));
-    // Scan the offsets in order, claiming a window for the first element equal to its maximum;
-    // the last element takes the windows still unclaimed (none before it equals their maximum).
-    const isMax = (b: tf.Tensor2D) => tf.cast(tf.equal(b, y), "float32") as tf.Tensor2D;
-    const masks = blocks.length === 1 ? [tf.onesLike(y)] : [isMax(blocks[0])];
-    let unclaimed = tf.sub(1, masks[0]) as tf.Tensor2D;
-    for (const b of blocks.slice(1, -1)) {
-      const first = tf.mul(isMax(b), unclaimed) as tf.Tensor2D;
-      masks.push(first);
-      unclaimed = tf.sub(unclaimed, first);
-    }
-    if (blocks.length > 1) masks.push(unclaimed);
-    this.#argmaxMasks = masks;
+    this.#argmaxMasks = blocks.length === 1 ? [tf.onesLike(y)] : firstMaximumMasks(blocks, y);
     return this.toNHWC(y);
   }
 
@@ -91,6 +80,23 @@ export class ScratchMaxPool2D extends ScratchPool2D {
     const dY = tf.reshape(dOut, [-1, this.batchChannels[1]]);
     return this.placeToNHWC(this.#argmaxMasks.map((mask) => tf.mul(mask, dY) as tf.Tensor2D));
   }
+}
+
+/**
+ * Per window element (two or more), 1 where it is the first of its window equal to the maximum y,
+ * else 0: the offsets scanned in order, each claiming the windows it is the maximum of that no
+ * earlier one claimed; the last takes the windows still unclaimed (none before it equals their maximum).
+ */
+function firstMaximumMasks(blocks: tf.Tensor2D[], y: tf.Tensor2D): tf.Tensor2D[] {
+  const isMax = (b: tf.Tensor2D) => tf.cast(tf.equal(b, y), "float32") as tf.Tensor2D;
+  const masks = [isMax(blocks[0])];
+  let unclaimed = tf.sub(1, masks[0]) as tf.Tensor2D;
+  for (const b of blocks.slice(1, -1)) {
+    const first = tf.mul(isMax(b), unclaimed) as tf.Tensor2D;
+    masks.push(first);
+    unclaimed = tf.sub(unclaimed, first);
+  }
+  return [...masks, unclaimed];
 }
 
 export class ScratchAvgPool2D extends ScratchPool2D {

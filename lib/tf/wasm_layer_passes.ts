@@ -127,10 +127,14 @@ function reluGrad(
   return dx;
 }
 
+/** Whether ReLU's gradient of these runs as our kernel: float32, on the wasm backend, once compiled. */
+function reluGradientIsOurs(dy: tf.Tensor, x: tf.Tensor): boolean {
+  return passes !== null && tf.getBackend() === "wasm" && x.dtype === "float32" && dy.dtype === "float32";
+}
+
 /** dy · step(x): one kernel on the wasm backend, tfjs' Step and Multiply elsewhere. */
 export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
-  const ours = passes !== null && tf.getBackend() === "wasm" && x.dtype === "float32" && dy.dtype === "float32";
-  return ours ? tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor : tf.mul(dy, tf.step(x));
+  return reluGradientIsOurs(dy, x) ? tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor : tf.mul(dy, tf.step(x));
 }
 
 /** Wraps Add, Sum, Mean, Maximum, Minimum and Equal and routes ReLU's gradient; before the wasm backend starts. */
@@ -148,9 +152,8 @@ export function registerWasmLayerPasses(): void {
     ...tfjsRelu,
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved as tf.Tensor[], g = dy as tf.Tensor;
-      const ours = passes !== null && tf.getBackend() === "wasm" && x.dtype === "float32" && g.dtype === "float32";
-      if (!ours) return tfjsRelu.gradFunc(dy, saved, attrs);
-      return { x: () => reluGradient(g, x) };
+      if (!reluGradientIsOurs(g, x)) return tfjsRelu.gradFunc(dy, saved, attrs);
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: g, x }) as tf.Tensor };
     },
   });
 }

@@ -87,7 +87,7 @@ export class ThreadedGemm implements PackedGemm {
     this.#start();
     const ready = this.#ctl.filter((ctl) => Atomics.load(ctl, SLOT.READY) === 1);
     const plan = ready.length > 0 ? split(M, K, N, ready.length + 1, accumulate !== 0) : null;
-    if (!plan || 2 * M * K * N < MIN_FLOPS_PER_COPIED_FLOAT * plan.copied) return this.local.gemm(...args);
+    if (!plan || 2 * M * K * N < MIN_FLOPS_PER_COPIED_FLOAT * plan.copiedFloats) return this.local.gemm(...args);
     const { byRows, shares: [mine, ...theirs] } = plan;
     // By rows the workers share all of B and take a band of A; by columns, all of A and a band of B.
     const blocks = theirs.map((s) => ({
@@ -152,32 +152,13 @@ export class ThreadedGemm implements PackedGemm {
    * would take one per product and copy about as much. Bit-identical to running them one by one.
    */
   gemmBatch(products: Args[]): void {
-    if (products.length === 0) return;
+    const plan = this.#batchPlan(products);
+    if (!plan) {
+      for (const args of products) this.local.gemm(...args);
+      return;
+    }
+    const { ready, mine, ranges, layout } = plan;
     const [, sai, sak, , sbk, sbj, , ldc, M, K, N, , accumulate] = products[0];
-    const count = products.length, flops = 2 * M * K * N;
-    this.#start();
-    const ready = this.#ctl.filter((ctl) => Atomics.load(ctl, SLOT.READY) === 1);
-    const T = ready.length + 1;
-    if (count < 2 || flops * count < MIN_FLOPS || ready.length === 0) {
-      for (const args of products) this.local.gemm(...args);
-      return;
-    }
-    // The main thread copies each worker product's operands in, then runs its own: it takes fewer.
-    const copied = (M * K + K * N + (accumulate ? M * N : 0)) * FLOPS_PER_COPIED_FLOAT;
-    const theirs = Math.max(1, Math.min(Math.floor(count / T) + 1, Math.round(count / (T - (T - 1) * copied / flops))));
-    const mine = Math.max(0, count - (T - 1) * theirs);
-    const ranges = ready.map((_, w) => {
-      const from = mine + w * theirs;
-      return { from, to: Math.min(count, from + theirs) };
-    }).filter((r) => r.to > r.from);
-    const layout = this.#layout(
-      ranges.map((r) => ({ a: (r.to - r.from) * M * K, b: (r.to - r.from) * K * N, c: (r.to - r.from) * M * N })),
-      {},
-    );
-    if (!layout) {
-      for (const args of products) this.local.gemm(...args);
-      return;
-    }
     const heap = new Float32Array(this.heap.buffer), shared = new Float32Array(this.#memory.buffer);
     const seq = ++this.#seq;
     this.splits++;
@@ -211,6 +192,36 @@ export class ThreadedGemm implements PackedGemm {
         copyRuns(shared, layout.blocks[w].c + (i - r.from) * M * N, N, heapNow, products[i][6] / 4, ldc, M, N);
       }
     });
+  }
+
+  /**
+   * Who runs which of a batch's products: the main thread the first `mine`, worker w its range, on
+   * blocks of `layout`; null where the batch is too small to share out or shared memory too short.
+   */
+  #batchPlan(products: Args[]) {
+    if (products.length < 2) return null;
+    const [, , , , , , , , M, K, N, , accumulate] = products[0];
+    const count = products.length, flops = 2 * M * K * N;
+    this.#start();
+    const ready = this.#ctl.filter((ctl) => Atomics.load(ctl, SLOT.READY) === 1);
+    const T = ready.length + 1;
+    if (flops * count < MIN_FLOPS || ready.length === 0) return null;
+    // The main thread copies each worker product's operands in, then runs its own: it takes fewer.
+    const copyFlops = (M * K + K * N + (accumulate ? M * N : 0)) * FLOPS_PER_COPIED_FLOAT;
+    const theirs = Math.max(
+      1,
+      Math.min(Math.floor(count / T) + 1, Math.round(count / (T - (T - 1) * copyFlops / flops))),
+    );
+    const mine = Math.max(0, count - (T - 1) * theirs);
+    const ranges = ready.map((_, w) => {
+      const from = mine + w * theirs;
+      return { from, to: Math.min(count, from + theirs) };
+    }).filter((r) => r.to > r.from);
+    const layout = this.#layout(
+      ranges.map((r) => ({ a: (r.to - r.from) * M * K, b: (r.to - r.from) * K * N, c: (r.to - r.from) * M * N })),
+      {},
+    );
+    return layout ? { ready, mine, ranges, layout } : null;
   }
 
   /** Float offsets in shared memory (16-float aligned): each worker's work buffer and blocks, then the shared operand. */
@@ -267,7 +278,7 @@ function split(
   N: number,
   T: number,
   accumulate: boolean,
-): { byRows: boolean; shares: Share[]; copied: number } | null {
+): { byRows: boolean; shares: Share[]; copiedFloats: number } | null {
   const cFloats = (M * N * (T - 1) / T) * (accumulate ? 2 : 1);
   const byRows = M >= 32 * T ? (M * K * (T - 1)) / T + K * N + cFloats : Infinity;
   const byColumns = N >= 16 * T ? M * K + (K * N * (T - 1)) / T + cFloats : Infinity;
@@ -275,7 +286,8 @@ function split(
   const rows = byRows <= byColumns;
   const [extent, align] = rows ? [M, 4] : [N, 8];
   // The main thread copies, then multiplies: mine + copied = theirs, mine + (T−1)·theirs = flops.
-  const flops = 2 * M * K * N, copied = Math.min(byRows, byColumns) * FLOPS_PER_COPIED_FLOAT;
+  const copiedFloats = Math.min(byRows, byColumns);
+  const flops = 2 * M * K * N, copied = copiedFloats * FLOPS_PER_COPIED_FLOAT;
   const mine = Math.round(Math.max(0, (flops - (T - 1) * copied) / T / flops) * extent / align) * align;
   const bounds = Array.from(
     { length: T + 1 },
@@ -289,10 +301,7 @@ function split(
   const shares = bounds.slice(0, T).map((from, t): Share =>
     rows ? { r0: from, r1: bounds[t + 1], c0: 0, c1: N } : { r0: 0, r1: M, c0: from, c1: bounds[t + 1] }
   );
-  const copiedFloats = Math.min(byRows, byColumns);
-  return shares.slice(1).every((s) => s.r1 > s.r0 && s.c1 > s.c0)
-    ? { byRows: rows, shares, copied: copiedFloats }
-    : null;
+  return shares.slice(1).every((s) => s.r1 > s.r0 && s.c1 > s.c0) ? { byRows: rows, shares, copiedFloats } : null;
 }
 
 /** An operand block copied compactly into shared memory: where it starts there and its strides. */
