@@ -367,6 +367,10 @@ Deno.test("wasm packed Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter matc
     [{ batch: 2, h: 14, w: 14, k: 3, stride: 1, pad: 1 }, 4, 8],
     [{ batch: 1, h: 4, w: 4, k: 3, stride: 1, pad: 1 }, 300, 264],
     [{ batch: 2, h: 5, w: 6, k: 3, stride: 1, pad: "same" }, 12, 4],
+    // F(2×2, 5×5): the basics CNN's second layer, partial tiles, an image smaller than the filter
+    [{ batch: 2, h: 14, w: 14, k: 5, stride: 1, pad: 2 }, 32, 64],
+    [{ batch: 2, h: 7, w: 5, k: 5, stride: 1, pad: "same" }, 8, 32],
+    [{ batch: 3, h: 3, w: 4, k: 5, stride: 1, pad: 2 }, 4, 36],
   ];
   const { rowBands } = await import("../lib/tf/wasm_conv2d_bands.ts");
   const banded = cases.filter(([c, cin, cout]) => {
@@ -381,7 +385,7 @@ Deno.test("wasm packed Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter matc
     const oh = Math.floor((c.h + 2 * p - c.k) / c.stride) + 1, ow = Math.floor((c.w + 2 * p - c.k) / c.stride) + 1;
     return { n: c.batch, h: c.h, w: c.w, c: cin, k: c.k, s: c.stride, p, oh, ow, co: cout };
   };
-  assert.equal(cases.filter((c) => winogradApplies(geometryOf(c))).length, 5, "the Winograd cases would not take it");
+  assert.equal(cases.filter((c) => winogradApplies(geometryOf(c))).length, 8, "the Winograd cases would not take it");
   assert.equal(
     banded.filter((c) => !winogradApplies(geometryOf(c))).length,
     4,

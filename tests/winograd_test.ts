@@ -1,13 +1,16 @@
 /**
  * The Winograd convolutions of lib/tf/wasm_conv2d_winograd.ts against float64 sums: y, ∂x and ∂W of
- * 3×3 "same" layers on wasm. The transforms only add and halve, so F(2×2, 3×3) keeps the accuracy
- * of a float32 dot product: a relative rms error of a few 1e-7 at these lengths (the cpu backend,
- * which sums in float64 and rounds once, is shown beside it). A wrong transform entry errs by ~1.
+ * 3×3 and 5×5 "same" layers on wasm. F(2×2, 3×3)'s transforms only add and halve, so it keeps the
+ * accuracy of a float32 dot product: a relative rms error of a few 1e-7 at these lengths (the cpu
+ * backend, which sums in float64 and rounds once, is shown beside it). F(2×2, 5×5)'s hold 4, 5 and
+ * 1/24, which cost about a decimal digit more (a few 1e-6). A wrong transform entry errs by ~1.
+ * The committed .wat files must be their generator's output.
  */
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { winogradApplies } from "../lib/tf/wasm_conv2d_winograd.ts";
+import { WINOGRAD_FILES } from "../lib/wasm/winograd_wat.ts";
 
 interface Layer {
   n: number;
@@ -15,19 +18,22 @@ interface Layer {
   w: number;
   c: number;
   k: number;
+  /** Filter size. */
+  r: 3 | 5;
 }
 
-/** y, ∂x, ∂W of Σ conv(x, W) ⊙ dy in float64, padding 1. */
-function reference({ n, h, w, c, k }: Layer, x: Float32Array, W: Float32Array, dy: Float32Array) {
-  const y = new Float64Array(n * h * w * k), dx = new Float64Array(n * h * w * c), dW = new Float64Array(9 * c * k);
+/** y, ∂x, ∂W of Σ conv(x, W) ⊙ dy in float64, "same" padding. */
+function reference({ n, h, w, c, k, r: f }: Layer, x: Float32Array, W: Float32Array, dy: Float32Array) {
+  const y = new Float64Array(n * h * w * k), dx = new Float64Array(n * h * w * c), dW = new Float64Array(f * f * c * k);
+  const p = (f - 1) / 2;
   for (let r = 0; r < n; r++) {
     for (let oy = 0; oy < h; oy++) {
       for (let ox = 0; ox < w; ox++) {
-        for (let ky = 0; ky < 3; ky++) {
-          for (let kx = 0; kx < 3; kx++) {
-            const iy = oy + ky - 1, ix = ox + kx - 1;
+        for (let ky = 0; ky < f; ky++) {
+          for (let kx = 0; kx < f; kx++) {
+            const iy = oy + ky - p, ix = ox + kx - p;
             if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-            const xi = ((r * h + iy) * w + ix) * c, yi = ((r * h + oy) * w + ox) * k, wi = (ky * 3 + kx) * c * k;
+            const xi = ((r * h + iy) * w + ix) * c, yi = ((r * h + oy) * w + ox) * k, wi = (ky * f + kx) * c * k;
             for (let ci = 0; ci < c; ci++) {
               for (let o = 0; o < k; o++) {
                 y[yi + o] += x[xi + ci] * W[wi + ci * k + o];
@@ -45,7 +51,7 @@ function reference({ n, h, w, c, k }: Layer, x: Float32Array, W: Float32Array, d
 
 async function onBackend(backend: "cpu" | "wasm", l: Layer, x: Float32Array, W: Float32Array, dy: Float32Array) {
   await initBackend(backend);
-  const xs = tf.tensor4d(x, [l.n, l.h, l.w, l.c]), ws = tf.tensor4d(W, [3, 3, l.c, l.k]);
+  const xs = tf.tensor4d(x, [l.n, l.h, l.w, l.c]), ws = tf.tensor4d(W, [l.r, l.r, l.c, l.k]);
   const dys = tf.tensor4d(dy, [l.n, l.h, l.w, l.k]);
   const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, 1, "same");
   const y = f(xs, ws);
@@ -66,25 +72,40 @@ function relativeRms(got: Float32Array, ref: Float64Array): number {
 }
 
 const LAYERS: Layer[] = [
-  { n: 2, h: 7, w: 7, c: 64, k: 64 }, // UvA's 7×7 layers, partial tiles at the edge
-  { n: 3, h: 4, w: 4, c: 128, k: 32 },
-  { n: 1, h: 6, w: 9, c: 8, k: 12 },
+  { n: 2, h: 7, w: 7, c: 64, k: 64, r: 3 }, // UvA's 7×7 layers, partial tiles at the edge
+  { n: 3, h: 4, w: 4, c: 128, k: 32, r: 3 },
+  { n: 1, h: 6, w: 9, c: 8, k: 12, r: 3 },
+  { n: 2, h: 14, w: 14, c: 32, k: 64, r: 5 }, // the basics CNN's second layer
+  { n: 2, h: 7, w: 5, c: 16, k: 8, r: 5 }, // partial tiles, more padding than image
 ];
 
+/** Bound on the relative rms error, by filter size. */
+const TOLERANCE = { 3: 1e-6, 5: 5e-6 };
+
 for (const l of LAYERS) {
-  Deno.test(`Winograd on wasm is as accurate as the direct float32 sum: ${l.h}×${l.w}×${l.c} → ${l.k}`, async () => {
-    const geometry = { ...l, co: l.k, k: 3, s: 1, p: 1, oh: l.h, ow: l.w };
+  Deno.test(`Winograd on wasm is as accurate as a float32 sum: ${l.r}×${l.r}, ${l.h}×${l.w}×${l.c} → ${l.k}`, async () => {
+    const geometry = { ...l, co: l.k, k: l.r, s: 1, p: (l.r - 1) / 2, oh: l.h, ow: l.w };
     assert.ok(winogradApplies(geometry), "this layer would not take the Winograd path");
     const rng = new Rng(`winograd ${JSON.stringify(l)}`);
     const x = rng.fillNormal(new Float32Array(l.n * l.h * l.w * l.c)),
-      W = rng.fillNormal(new Float32Array(9 * l.c * l.k));
+      W = rng.fillNormal(new Float32Array(l.r * l.r * l.c * l.k));
     const dy = rng.fillNormal(new Float32Array(l.n * l.h * l.w * l.k));
     const ref = reference(l, x, W, dy);
     const direct = await onBackend("cpu", l, x, W, dy);
     const winograd = await onBackend("wasm", l, x, W, dy).finally(() => initBackend("cpu"));
     for (const name of ["y", "dx", "dW"] as const) {
       const ours = relativeRms(winograd[name], ref[name]), cpu = relativeRms(direct[name], ref[name]);
-      assert.ok(ours < 1e-6, `${name}: relative rms error ${ours.toExponential(2)} (cpu: ${cpu.toExponential(2)})`);
+      assert.ok(
+        ours < TOLERANCE[l.r],
+        `${name}: relative rms error ${ours.toExponential(2)} (cpu: ${cpu.toExponential(2)})`,
+      );
     }
   });
 }
+
+Deno.test("the Winograd .wat files are their generator's output", () => {
+  for (const [name, generate] of Object.entries(WINOGRAD_FILES)) {
+    const committed = Deno.readTextFileSync(new URL(`../lib/wasm/${name}`, import.meta.url));
+    assert.ok(committed === generate(), `lib/wasm/${name} differs: run deno run -A lib/wasm/winograd_wat.ts`);
+  }
+});

@@ -21,7 +21,7 @@ import { ThreadedGemm } from "../wasm/gemm_threads.ts";
 
 let gemm: Gemm | null = null;
 let gemmMemory: WebAssembly.Memory | null = null;
-/** winograd.wat (wasm_conv2d_winograd.ts). */
+/** winograd.wat and winograd5.wat (wasm_conv2d_winograd.ts): the same kernels for 3×3 and 5×5 filters. */
 export interface WinogradKernel {
   transform_input(x: number, V: number, n: number, h: number, w: number, c: number): void;
   transform_output(M: number, y: number, n: number, h: number, w: number, k: number): void;
@@ -33,7 +33,8 @@ export interface WinogradKernel {
 interface ConvKernels {
   gemm: PackedGemm;
   im2col: Im2colKernel;
-  winograd: WinogradKernel;
+  /** By filter size. */
+  winograd: Record<3 | 5, WinogradKernel>;
 }
 
 let packed: ConvKernels | null = null;
@@ -90,7 +91,8 @@ export async function enableWasmGemm(memory: WebAssembly.Memory): Promise<void> 
     instantiateWat<PackedGemm>("gemm_packed.wat", memory),
     instantiateWat<Im2colKernel>("im2col.wat", memory),
     instantiateWat<WinogradKernel>("winograd.wat", memory),
-  ]).then(([g, im2col, winograd]) => ({ gemm: g, im2col, winograd }), () => null);
+    instantiateWat<WinogradKernel>("winograd5.wat", memory),
+  ]).then(([g, im2col, w3, w5]) => ({ gemm: g, im2col, winograd: { 3: w3, 5: w5 } }), () => null);
   gemmMemory = memory;
   threaded?.close();
   threaded = null;

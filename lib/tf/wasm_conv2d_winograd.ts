@@ -1,18 +1,19 @@
 /**
- * 3×3 convolutions at stride 1 with padding 1 (every UvA ConvNet layer past the first) by
- * Winograd's F(2×2, 3×3) and, for the filter gradient, F(3×3, 2×2) (Lavin & Gray 2016): the
- * transforms are lib/wasm/winograd.wat, and the 16 products per layer (one per element ξ of the
- * 4×4 transform) run on the packed kernel, shared out whole among the threads (gemmBatch):
+ * 3×3 and 5×5 convolutions at stride 1 with "same" padding by Winograd's F(2×2, r×r) and, for the
+ * filter gradient, F(r×r, 2×2) (Lavin & Gray 2016): the transforms are lib/wasm/winograd.wat
+ * (r = 3) and winograd5.wat (r = 5), and the (r + 1)² products per layer (one per element ξ of
+ * the transform) run on the packed kernel, shared out whole among the threads (gemmBatch):
  *
  *   y:   M_ξ = V_ξ(x) · U_ξ(W)                     [T, co] = [T, ci] · [ci, co]
  *   ∂x:  M_ξ = V_ξ(dy) · U_ξ(flipped W)ᵀ           [T, ci] = [T, co] · [co, ci]
  *   ∂W:  S_ξ = V_ξ(x)ᵀ · D_ξ(dy)                   [ci, co] = [ci, T] · [T, co]
  *
- * with T = n·⌈h/2⌉·⌈w/2⌉ tiles. A tile's 16 multiplications replace im2col's 36 (4·9 per 2×2
- * outputs): 2.25× fewer where every tap is inside, less on small images whose edge taps are
- * padding (at 4×4 the bands of wasm_conv2d_bands.ts already skip a sixth; at 2×2 one tile does
- * the bands' work, so those stay banded). Sums in another order and through the transforms:
- * equal to the direct sums up to float rounding (a few ulps more than im2col's, tested).
+ * with T = n·⌈h/2⌉·⌈w/2⌉ tiles. A tile's (r + 1)² multiplications replace im2col's 4r² per 2×2
+ * outputs: 2.25× fewer for 3×3, 2.8× for 5×5, where every tap is inside; less on small images
+ * whose edge taps are padding (at 4×4 the bands of wasm_conv2d_bands.ts already skip a sixth of
+ * a 3×3's; at 2×2 one tile does the bands' work, so those stay banded). Sums in another order and
+ * through the transforms: equal to the direct sums up to float rounding (more of it than im2col's,
+ * most for 5×5, whose transforms hold 4s, 5s and 1/24: tested).
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { heapOffset as at, type Scratch, type WasmBackend } from "./wasm_backend.ts";
@@ -21,9 +22,10 @@ import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
 import type { ConvGeometry } from "./wasm_conv2d.ts";
 import { type Args as GemmArgs, gemmBatch } from "../wasm/gemm_threads.ts";
 
-/** Whether g is a Winograd layer: 3×3, stride 1, padding 1, channels in fours, images over 2×2. */
+/** Whether g is a Winograd layer: 3×3 or 5×5, stride 1, "same" padding, channels in fours, images over 2×2. */
 export function winogradApplies(g: ConvGeometry): boolean {
-  return g.k === 3 && g.s === 1 && g.p === 1 && g.c % 4 === 0 && g.co % 4 === 0 && Math.min(g.h, g.w) > 2;
+  return (g.k === 3 || g.k === 5) && g.s === 1 && 2 * g.p === g.k - 1 && g.c % 4 === 0 && g.co % 4 === 0 &&
+    Math.min(g.h, g.w) > 2;
 }
 
 /** A kernel's heap, scratch and geometry. */
@@ -34,12 +36,15 @@ export interface WinogradContext {
 }
 
 const tiles = (g: ConvGeometry) => g.n * Math.ceil(g.h / 2) * Math.ceil(g.w / 2);
+/** Elements ξ of the transform: (r + 1)². */
+const elements = (g: ConvGeometry) => (g.k + 1) ** 2;
+const transforms = (g: ConvGeometry) => packedKernels()!.winograd[g.k as 3 | 5];
 
 /**
- * The 16 products C_ξ = op(A_ξ)·op(B_ξ): A_ξ at a + ξ·aSize floats read with strides (sai, sak),
- * B_ξ likewise, C_ξ row-major [rows × cols] at c + ξ·rows·cols.
+ * The products C_ξ = op(A_ξ)·op(B_ξ), one per element ξ: A_ξ at a + ξ·aSize floats read with
+ * strides (sai, sak), B_ξ likewise, C_ξ row-major [rows × cols] at c + ξ·rows·cols.
  */
-function sixteenProducts(
+function products(
   ctx: WinogradContext,
   a: { at: number; size: number; sai: number; sak: number },
   b: { at: number; size: number; sbk: number; sbj: number },
@@ -47,7 +52,7 @@ function sixteenProducts(
   [rows, depth, cols]: [number, number, number],
 ): void {
   const work = at(ctx.backend, ctx.scratch.floats(PACKED_GEMM_WORK_FLOATS));
-  const products = Array.from({ length: 16 }, (_, xi): GemmArgs => [
+  const batch = Array.from({ length: elements(ctx.g) }, (_, xi): GemmArgs => [
     a.at + 4 * xi * a.size,
     a.sai,
     a.sak,
@@ -62,7 +67,7 @@ function sixteenProducts(
     work,
     0,
   ]);
-  gemmBatch(packedKernels()!.gemm, products);
+  gemmBatch(packedKernels()!.gemm, batch);
 }
 
 /**
@@ -77,12 +82,12 @@ function convolve(
   flipped: boolean,
 ): void {
   const { backend, scratch, g } = ctx, T = tiles(g), [cin, cout] = flipped ? [g.co, g.c] : [g.c, g.co];
-  const V = scratch.floats(16 * T * cin), U = scratch.floats(16 * g.c * g.co), M = scratch.floats(16 * T * cout);
-  const { winograd } = packedKernels()!;
+  const X = elements(g), winograd = transforms(g);
+  const V = scratch.floats(X * T * cin), U = scratch.floats(X * g.c * g.co), M = scratch.floats(X * T * cout);
   winograd.transform_input(at(backend, input), at(backend, V), g.n, g.h, g.w, cin);
   winograd.transform_filter(at(backend, filter), at(backend, U), g.c, g.co, flipped ? 1 : 0);
   const [sbk, sbj] = flipped ? [1, g.co] : [g.co, 1];
-  sixteenProducts(
+  products(
     ctx,
     { at: at(backend, V), size: T * cin, sai: cin, sak: 1 },
     { at: at(backend, U), size: g.c * g.co, sbk, sbj },
@@ -115,11 +120,11 @@ export function filterGradientWinograd(
   dW: tf.TensorInfo,
 ): void {
   const { backend, scratch, g } = ctx, T = tiles(g);
-  const V = scratch.floats(16 * T * g.c), D = scratch.floats(16 * T * g.co), S = scratch.floats(16 * g.c * g.co);
-  const { winograd } = packedKernels()!;
+  const X = elements(g), winograd = transforms(g);
+  const V = scratch.floats(X * T * g.c), D = scratch.floats(X * T * g.co), S = scratch.floats(X * g.c * g.co);
   winograd.transform_input(at(backend, x), at(backend, V), g.n, g.h, g.w, g.c);
   winograd.transform_output_gradient(at(backend, dy), at(backend, D), g.n, g.h, g.w, g.co);
-  sixteenProducts(
+  products(
     ctx,
     { at: at(backend, V), size: T * g.c, sai: 1, sak: g.c }, // V_ξᵀ
     { at: at(backend, D), size: T * g.co, sbk: g.co, sbj: 1 },
