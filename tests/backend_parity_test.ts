@@ -360,8 +360,8 @@ Deno.test("wasm packed Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter matc
     [{ batch: 2, h: 2, w: 2, k: 3, stride: 1, pad: 1 }, 300, 16],
     [{ batch: 2, h: 5, w: 6, k: 3, stride: 2, pad: 1 }, 9, 12],
     [{ batch: 2, h: 4, w: 5, k: 5, stride: 1, pad: 2 }, 6, 8],
-    // Winograd F(2×2, 3×3) (wasm_conv2d_winograd.ts): UvA's 4×4 and 7×7 layers (odd sizes: partial
-    // tiles), 14×14, a wide one with K past one block of the product, and a non-square image
+    // Winograd F(4×4, 3×3) (wasm_conv2d_winograd.ts): UvA's 4×4 and 7×7 layers (7: partial tiles),
+    // 14×14 (partial tiles), a wide one with K past one block of the product, a non-square image
     [{ batch: 3, h: 4, w: 4, k: 3, stride: 1, pad: 1 }, 40, 24],
     [{ batch: 2, h: 7, w: 7, k: 3, stride: 1, pad: 1 }, 8, 12],
     [{ batch: 2, h: 14, w: 14, k: 3, stride: 1, pad: 1 }, 4, 8],

@@ -18,10 +18,13 @@ import { wrapWasmKernel } from "./wrap_kernel.ts";
 import { type Gemm, instantiateWat, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../wasm/instantiate_wat.ts";
 import type { Im2colKernel } from "../native/engine.ts";
 import { ThreadedGemm } from "../wasm/gemm_threads.ts";
+import { WINOGRAD_TILES, winogradFile, type WinogradTile } from "../wasm/winograd_wat.ts";
+
+const WINOGRAD_TILE_NAMES = Object.keys(WINOGRAD_TILES) as WinogradTile[];
 
 let gemm: Gemm | null = null;
 let gemmMemory: WebAssembly.Memory | null = null;
-/** winograd.wat and winograd5.wat (wasm_conv2d_winograd.ts): the same kernels for 3×3 and 5×5 filters. */
+/** The Winograd transforms (winograd_*.wat, wasm_conv2d_winograd.ts): the same kernels for each tile. */
 export interface WinogradKernel {
   transform_input(x: number, V: number, n: number, h: number, w: number, c: number): void;
   transform_output(M: number, y: number, n: number, h: number, w: number, k: number): void;
@@ -33,8 +36,7 @@ export interface WinogradKernel {
 interface ConvKernels {
   gemm: PackedGemm;
   im2col: Im2colKernel;
-  /** By filter size. */
-  winograd: Record<3 | 5, WinogradKernel>;
+  winograd: Record<WinogradTile, WinogradKernel>;
 }
 
 let packed: ConvKernels | null = null;
@@ -90,9 +92,18 @@ export async function enableWasmGemm(memory: WebAssembly.Memory): Promise<void> 
   packed = await Promise.all([
     instantiateWat<PackedGemm>("gemm_packed.wat", memory),
     instantiateWat<Im2colKernel>("im2col.wat", memory),
-    instantiateWat<WinogradKernel>("winograd.wat", memory),
-    instantiateWat<WinogradKernel>("winograd5.wat", memory),
-  ]).then(([g, im2col, w3, w5]) => ({ gemm: g, im2col, winograd: { 3: w3, 5: w5 } }), () => null);
+    Promise.all(WINOGRAD_TILE_NAMES.map((t) => instantiateWat<WinogradKernel>(winogradFile(t), memory))),
+  ]).then(
+    ([g, im2col, w]) => ({
+      gemm: g,
+      im2col,
+      winograd: Object.fromEntries(WINOGRAD_TILE_NAMES.map((t, i) => [t, w[i]])) as Record<
+        WinogradTile,
+        WinogradKernel
+      >,
+    }),
+    () => null,
+  );
   gemmMemory = memory;
   threaded?.close();
   threaded = null;

@@ -1,13 +1,13 @@
 /**
- * Writes winograd.wat (F(2×2, 3×3)) and winograd5.wat (F(2×2, 5×5)): Winograd's transforms as
- * straight-line SIMD code, four channels at a time, one local per element of a tile's transform.
- * `deno run -A lib/wasm/winograd_wat.ts` rewrites both; tests/winograd_test.ts checks that the
+ * Writes the Winograd transforms F(m×m, r×r) as straight-line SIMD code, four channels at a time,
+ * one local per element of a tile's transform: winograd_4x4_3x3.wat and winograd_2x2_5x5.wat.
+ * `deno run -A lib/wasm/winograd_wat.ts` rewrites them; tests/winograd_test.ts checks that the
  * committed files are this generator's output.
  *
  * Each transform is a 1-D map applied down the columns of a tile and then along its rows
- * (X ↦ P X Pᵀ). For 3×3 the maps are written by hand (Lavin & Gray 2016, eq. 7–8); for 5×5 they
- * come from the Toom–Cook matrices below, rows that differ only in the signs of some columns
- * sharing their two partial sums (E ± O, the even and odd powers of the points ±1, ±2).
+ * (X ↦ P X Pᵀ), built from the Toom–Cook matrices below. Columns whose entries agree up to sign
+ * in every row are summed and subtracted once (x_j ± x_j'); otherwise rows that agree up to the
+ * sign of some columns share their two partial sums (E ± O: the even and odd powers of ±1, ±2).
  */
 
 type Expr = string;
@@ -20,34 +20,40 @@ const sub = (a: Expr, b: Expr): Expr => `(f32x4.sub ${a} ${b})`;
 const mul = (a: Expr, b: Expr): Expr => `(f32x4.mul ${a} ${b})`;
 const neg = (a: Expr): Expr => `(f32x4.neg ${a})`;
 const setl = (n: string, e: Expr) => `(local.set $${n} ${e})`;
-const HALF = "(local.get $half)";
-
-/** The hand-written F(2×2, 3×3) maps; the 5×5 ones are built from matrices. */
-const byHand = (f: (x: Expr[]) => Expr[]): Map1 => (x) => ({ code: [], out: f(x) });
-const F23 = {
-  BT: byHand((x) => [sub(x[0], x[2]), add(x[1], x[2]), sub(x[2], x[1]), sub(x[1], x[3])]),
-  AT: byHand((x) => [add(add(x[0], x[1]), x[2]), sub(sub(x[1], x[2]), x[3])]),
-  G: byHand((x) => [x[0], mul(HALF, add(add(x[0], x[1]), x[2])), mul(HALF, add(sub(x[0], x[1]), x[2])), x[2]]),
-  A: byHand((x) => [x[0], add(x[0], x[1]), sub(x[0], x[1]), neg(x[1])]),
-  GT: byHand((
-    x,
-  ) => [add(x[0], mul(HALF, add(x[1], x[2]))), mul(HALF, sub(x[1], x[2])), add(mul(HALF, add(x[1], x[2])), x[3])]),
-};
 
 /**
- * F(2×2, 5×5) from the points 0, 1, −1, 2, −2, ∞ (Toom–Cook; Lavin & Gray 2016 §4): Aᵀ[i][j] = p_jⁱ,
- * G[j][k] = p_jᵏ / Π_{l≠j}(p_j − p_l), the ∞ row and column picking the leading coefficients, and
- * Bᵀ solved from Σ_j Aᵀ[i][j] G[j][k] Bᵀ[j][l] = [l = i + k].
+ * F(4×4, 3×3) and F(2×2, 5×5) from the points 0, 1, −1, 2, −2, ∞ (Toom–Cook; Lavin & Gray 2016 §4):
+ * Aᵀ[i][j] = p_jⁱ, G[j][k] = p_jᵏ / Π_{l≠j}(p_j − p_l), the ∞ row and column picking the leading
+ * coefficients, and Bᵀ solved from Σ_j Aᵀ[i][j] G[j][k] Bᵀ[j][l] = [l = i + k]. Both have six
+ * points, so they share Bᵀ.
  */
-const MATRICES_5 = {
-  BT: [
-    [4, 0, -5, 0, 1, 0],
-    [0, -4, -4, 1, 1, 0],
-    [0, 4, -4, -1, 1, 0],
-    [0, -2, -1, 2, 1, 0],
-    [0, 2, -1, -2, 1, 0],
-    [0, 4, 0, -5, 0, 1],
+const BT_6 = [
+  [4, 0, -5, 0, 1, 0],
+  [0, -4, -4, 1, 1, 0],
+  [0, 4, -4, -1, 1, 0],
+  [0, -2, -1, 2, 1, 0],
+  [0, 2, -1, -2, 1, 0],
+  [0, 4, 0, -5, 0, 1],
+];
+const MATRICES_4x4_3x3 = {
+  BT: BT_6,
+  AT: [
+    [1, 1, 1, 1, 1, 0],
+    [0, 1, -1, 2, -2, 0],
+    [0, 1, 1, 4, 4, 0],
+    [0, 1, -1, 8, -8, 1],
   ],
+  G: [
+    [1 / 4, 0, 0],
+    [-1 / 6, -1 / 6, -1 / 6],
+    [-1 / 6, 1 / 6, -1 / 6],
+    [1 / 24, 1 / 12, 1 / 6],
+    [1 / 24, -1 / 12, 1 / 6],
+    [0, 0, 1],
+  ],
+};
+const MATRICES_2x2_5x5 = {
+  BT: BT_6,
   AT: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 1]],
   G: [
     [1 / 4, 0, 0, 0, 0],
@@ -79,17 +85,47 @@ function combine(terms: [number, Expr][]): Expr {
   return e;
 }
 
+/** Column pairs (j, j'): |M[i][j]| = |M[i][j']| ≠ 0 in every row. */
+function columnPairs(m: number[][]): [number, number][] {
+  const pairs: [number, number][] = [], used = new Set<number>();
+  for (let j = 0; j < m[0].length; j++) {
+    for (let k = j + 1; k < m[0].length && !used.has(j); k++) {
+      if (!used.has(k) && m.every((row) => row[j] !== 0 && Math.abs(row[j]) === Math.abs(row[k]))) {
+        pairs.push([j, k]);
+        used.add(j).add(k);
+      }
+    }
+  }
+  return pairs;
+}
+
 /**
- * The map x ↦ M x. Rows a, b with M[b] = ±M[a] entry by entry share E (the columns of equal sign)
- * and O (the opposite ones), kept in temporaries $p…: (M x)_a = E + O, (M x)_b = E − O.
+ * The map x ↦ M x. Column pairs first: s = x_j + x_j', d = x_j − x_j' in temporaries $p…, each
+ * row taking c·s or c·d. Without them, rows a, b with M[b] = ±M[a] entry by entry share E (the
+ * columns of equal sign) and O (the opposite ones): (M x)_a = E + O, (M x)_b = E − O.
  */
 function fromMatrix(m: number[][]): Map1 {
+  const pairs = columnPairs(m);
   return (x) => {
     const code: string[] = [], out: Expr[] = new Array(m.length);
     const terms = (row: number[], keep: (j: number) => boolean) =>
       row.flatMap((c, j): [number, Expr][] => (c !== 0 && keep(j) ? [[c, x[j]]] : []));
-    const done = new Set<number>();
     let temps = 0;
+    if (pairs.length > 0) {
+      const paired = new Set(pairs.flat());
+      const sums = pairs.map(([j, k]) => {
+        const [s, d] = [`p${temps++}`, `p${temps++}`];
+        code.push(setl(s, add(x[j], x[k])), setl(d, sub(x[j], x[k])));
+        return { j, k, s: L(s), d: L(d) };
+      });
+      m.forEach((row, i) => {
+        const t = terms(row, (j) => !paired.has(j));
+        for (const { j, k, s, d } of sums) t.push([row[j], row[k] === row[j] ? s : d]);
+        out[i] = combine(t);
+      });
+      return { code, out };
+    }
+    const done = new Set<number>();
     for (let a = 0; a < m.length; a++) {
       if (done.has(a)) continue;
       const b = m.findIndex((row, i) =>
@@ -112,15 +148,16 @@ function fromMatrix(m: number[][]): Map1 {
   };
 }
 
-const F25 = {
-  BT: fromMatrix(MATRICES_5.BT),
-  AT: fromMatrix(MATRICES_5.AT),
-  G: fromMatrix(MATRICES_5.G),
-  A: fromMatrix(transpose(MATRICES_5.AT)),
-  GT: fromMatrix(transpose(MATRICES_5.G)),
-};
+/** The five maps of one F(m×m, r×r). */
+const maps = (M: { BT: number[][]; AT: number[][]; G: number[][] }) => ({
+  BT: fromMatrix(M.BT),
+  AT: fromMatrix(M.AT),
+  G: fromMatrix(M.G),
+  A: fromMatrix(transpose(M.AT)),
+  GT: fromMatrix(transpose(M.G)),
+});
 
-/** Temporaries a map of F25 needs at most (two per shared pair). */
+/** Temporaries a generated map needs at most (two per shared pair). */
 const TEMPS = 6;
 
 /** f down each column of the locals in{i}{j} (rows × cols) into tmp{i}{j}. */
@@ -175,28 +212,30 @@ ${body}
 const TILE_DECL = `    (local $tY i32) (local $tX i32) (local $T i32) (local $cb i32) (local $xi i32) (local $t i32)
     (local $r i32) (local $ty i32) (local $tx i32) (local $cg i32) (local $o i32)
 `;
-const TILE_LOCALS = `    (local.set $tY (i32.shr_u (i32.add (local.get $h) (i32.const 1)) (i32.const 1)))
-    (local.set $tX (i32.shr_u (i32.add (local.get $w) (i32.const 1)) (i32.const 1)))
+/** Tiles of m×m outputs (m a power of two): ⌈h/m⌉ × ⌈w/m⌉ per image. */
+const tileLocals = (m: number) =>
+  `    (local.set $tY (i32.shr_u (i32.add (local.get $h) (i32.const ${m - 1})) (i32.const ${Math.log2(m)})))
+    (local.set $tX (i32.shr_u (i32.add (local.get $w) (i32.const ${m - 1})) (i32.const ${Math.log2(m)})))
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (local.set $xi (i32.mul (local.get $T) (local.get $cb))) ;; bytes from one ξ to the next
 `;
 
 /**
- * Per tile: for window row i (iy = 2ty + i + off) its first pixel $row{i} (the image start when
- * outside, $okr{i} = 0), for column j (ix = 2tx + j + off) its byte offset $col{j}.
+ * Per tile of m×m outputs: for window row i (iy = m·ty + i + off) its first pixel $row{i} (the image start when
+ * outside, $okr{i} = 0), for column j (ix = m·tx + j + off) its byte offset $col{j}.
  */
-function pixelSetup(img: string, rows: number, cols: number, off: number): string {
-  const s: string[] = [];
+function pixelSetup(m: number, img: string, rows: number, cols: number, off: number): string {
+  const s: string[] = [], shift = Math.log2(m);
   for (let i = 0; i < rows; i++) {
-    const iy = `(i32.add (i32.shl (local.get $ty) (i32.const 1)) (i32.const ${i + off}))`;
+    const iy = `(i32.add (i32.shl (local.get $ty) (i32.const ${shift})) (i32.const ${i + off}))`;
     s.push(`          (local.set $okr${i} (i32.lt_u ${iy} (local.get $h)))`);
     s.push(
       `          (local.set $row${i} (select (i32.add (local.get $${img}) (i32.mul (i32.add (i32.mul (local.get $r) (local.get $h)) ${iy}) (i32.mul (local.get $w) (local.get $cb)))) (local.get $${img}) (local.get $okr${i})))`,
     );
   }
   for (let j = 0; j < cols; j++) {
-    const ix = `(i32.add (i32.shl (local.get $tx) (i32.const 1)) (i32.const ${j + off}))`;
+    const ix = `(i32.add (i32.shl (local.get $tx) (i32.const ${shift})) (i32.const ${j + off}))`;
     s.push(`          (local.set $okc${j} (i32.lt_u ${ix} (local.get $w)))`);
     s.push(
       `          (local.set $col${j} (select (i32.mul ${ix} (local.get $cb)) (i32.const 0) (local.get $okc${j})))`,
@@ -234,53 +273,61 @@ ${body}
 `;
 }
 
-const FDECL = `    (local $kb i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32) (local $half v128)
+const FDECL = `    (local $kb i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32)
 `;
 const FLOCALS = `    (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (local.set $xi (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap (or ξ) to the next
-    (local.set $half (f32x4.splat (f32.const 0.5)))
 `;
 
-const HEADER_3 = `;; Generated by lib/wasm/winograd_wat.ts: do not edit by hand.
-;; Winograd's minimal filtering for 3×3 convolutions, stride 1, padding 1, on NHWC tensors
-;; (Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural Networks"). The output is cut
-;; into 2×2 tiles t = (n, ty, tx); tile t reads the 4×4 input patch d at rows 2ty − 1 .. 2ty + 2
-;; and columns 2tx − 1 .. 2tx + 2 (zeros outside the image). With F(2×2, 3×3)
+/** A matrix for a comment: rows by ";", fractions as a/b. */
+function show(m: number[][]): string {
+  const frac = (v: number) => {
+    for (let d = 1; d <= 24; d++) if (Number.isInteger(v * d)) return d === 1 ? `${v}` : `${v * d}/${d}`;
+    return `${v}`;
+  };
+  return `[${m.map((row) => row.map(frac).join(" ")).join("; ")}]`.replaceAll("-", "−");
+}
+
+function header(tile: WinogradTile): string {
+  const { m, r, matrices: M } = WINOGRAD_TILES[tile], n = m + r - 1, p = (r - 1) / 2;
+  return `;; Generated by lib/wasm/winograd_wat.ts: do not edit by hand.
+;; Winograd's minimal filtering F(${m}×${m}, ${r}×${r}) for ${r}×${r} convolutions, stride 1, padding ${p}, on NHWC
+;; tensors (Lavin & Gray 2016, "Fast Algorithms for Convolutional Neural Networks", §4), from the
+;; points 0, 1, −1, 2, −2, ∞. The output is cut into ${m}×${m} tiles t = (n, ty, tx); tile t reads the
+;; ${n}×${n} input patch d at rows ${m}ty − ${p} .. ${m}ty + ${
+    n - 1 - p
+  } and the same columns (zeros outside the image):
 ;;
 ;;   y_t = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
-;;   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],  Aᵀ = [1 1 1 0; 0 1 −1 −1],
+;;   Aᵀ = ${show(M.AT)},
+;;   G = ${show(M.G)},
+;;   Bᵀ = ${show(M.BT)}.
 ;;
-;; the 16 products of each element ξ of the 4×4 transform sum over input channels: one matrix
-;; product per ξ, M_ξ[t, k] = Σ_c V_ξ[t, c] · U_ξ[c, k], 16 multiplications per tile and channel
-;; pair where the direct sum takes 36. The filter gradient is F(3×3, 2×2) on the same input
-;; transform V: dW = Gᵀ [ Σ_t (A dy_t Aᵀ) ⊙ (Bᵀ d_t B) ] G, with dy_t the tile's 2×2 output
-;; gradient; the input gradient is the forward pass of dy with the filter flipped (transform_filter
-;; with flip = 1).
-;; Layouts, ξ = 4·row + column of the 4×4 transform: V [16][T][C], U [16][C][K], M [16][T][K].
-;; Channels go four at a time (C and K multiples of 4), a tile's 16 vectors in locals: straight-line
-;; code, each kernel's loop body written out once per element of its transform.
+;; The products of each element ξ of the ${n}×${n} transform sum over input channels: one matrix
+;; product per ξ, M_ξ[t, k] = Σ_c V_ξ[t, c] · U_ξ[c, k], ${n * n} multiplications per tile and channel
+;; pair where the direct sum takes ${m * m * r * r}. The filter gradient is F(${r}×${r}, ${m}×${m}) on the same input
+;; transform V: dW = Gᵀ [ Σ_t (A dy_t Aᵀ) ⊙ (Bᵀ d_t B) ] G, with dy_t the tile's ${m}×${m} output gradient; the
+;; input gradient is the forward pass of dy with the filter flipped (transform_filter with flip = 1).
+;; Layouts, ξ = ${n}·row + column: V [${n * n}][T][C], U [${n * n}][C][K], M [${n * n}][T][K]. Channels go four
+;; at a time (C and K multiples of 4), a tile's vectors in locals: straight-line code, each
+;; kernel's loop body written out once per element of its transform.
 `;
+}
 
-const HEADER_5 = `;; Generated by lib/wasm/winograd_wat.ts: do not edit by hand.
-;; Winograd's minimal filtering for 5×5 convolutions, stride 1, padding 2, on NHWC tensors: the
-;; scheme of winograd.wat (same kernels, arguments and layouts) with F(2×2, 5×5) (Lavin & Gray
-;; 2016 §4) from the points 0, 1, −1, 2, −2, ∞. Tile t reads the 6×6 input patch d at rows
-;; 2ty − 2 .. 2ty + 3 and columns 2tx − 2 .. 2tx + 3 (zeros outside the image);
-;;
-;;   y_t = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 1],
-;;   G = [¼ 0 0 0 0; −⅙ −⅙ −⅙ −⅙ −⅙; −⅙ ⅙ −⅙ ⅙ −⅙; 1⁄24 1⁄12 ⅙ ⅓ ⅔; 1⁄24 −1⁄12 ⅙ −⅓ ⅔; 0 0 0 0 1],
-;;   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]:
-;;
-;; 36 multiplications per 2×2 tile and channel pair where the direct sum takes 100. The filter
-;; gradient is F(5×5, 2×2) on the same V: dW = Gᵀ [ Σ_t (A dy_t Aᵀ) ⊙ (Bᵀ d_t B) ] G.
-;; Layouts, ξ = 6·row + column of the 6×6 transform: V [36][T][C], U [36][C][K], M [36][T][K].
-`;
+/** The transforms this generator writes, by file: tile m×m, filter r×r. */
+export const WINOGRAD_TILES = {
+  "4x4_3x3": { m: 4, r: 3, matrices: MATRICES_4x4_3x3 },
+  "2x2_5x5": { m: 2, r: 5, matrices: MATRICES_2x2_5x5 },
+} as const;
+export type WinogradTile = keyof typeof WINOGRAD_TILES;
 
-/** The module for r×r filters (r = 3 or 5): tiles of (r + 1)², padding (r − 1)/2. */
-export function winogradWat(r: 3 | 5): string {
-  const f = r === 3 ? F23 : F25, n = r + 1, p = (r - 1) / 2;
-  const temps = r === 3 ? "" : `\n    ${Array.from({ length: TEMPS }, (_, i) => `(local $p${i} v128)`).join(" ")}`;
-  const out = [(r === 3 ? HEADER_3 : HEADER_5) + '(module\n  (import "env" "memory" (memory 1))\n'];
+/** The module for F(m×m, r×r): tiles of n² = (m + r − 1)² transform elements, padding (r − 1)/2. */
+export function winogradWat(tile: WinogradTile): string {
+  const { m, r } = WINOGRAD_TILES[tile], n = m + r - 1, p = (r - 1) / 2;
+  const f = maps(WINOGRAD_TILES[tile].matrices);
+  const temps = `\n    ${Array.from({ length: TEMPS }, (_, i) => `(local $p${i} v128)`).join(" ")}`;
+  const TILE_LOCALS = tileLocals(m);
+  const out = [header(tile) + '(module\n  (import "env" "memory" (memory 1))\n'];
   const at = (base: string, q: number) => `(i32.add ${base} (i32.mul (i32.const ${q}) (local.get $xi)))`;
 
   // transform_input: V_ξ = (Bᵀ d B)[ξ]
@@ -297,7 +344,7 @@ export function winogradWat(r: 3 | 5): string {
 ${TILE_DECL}    ${pixLocals(n, n)}
     ${decl("d", n, n)}
     ${decl("e", n, n)}${temps}
-${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup("x", n, n, -p))}  )
+${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "x", n, n, -p))}  )
 `);
 
   // transform_output: y = Aᵀ M A
@@ -310,36 +357,38 @@ ${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup("x", n, n, -p
     ...rowsOf(
       f.AT,
       "u",
-      2,
+      m,
       n,
       (i, j, e) =>
         `(if (i32.and (local.get $okr${i}) (local.get $okc${j})) (then (v128.store (i32.add (i32.add (local.get $row${i}) (local.get $col${j})) (local.get $cg)) ${e})))`,
     ),
   );
-  out.push(`;; y [n, h, w, k] from M [${n * n}][T][k]: y at (2ty + i, 2tx + j) = (Aᵀ M_t A)[i][j], inside the image.
+  out.push(
+    `;; y [n, h, w, k] from M [${n * n}][T][k]: y at (${m}ty + i, ${m}tx + j) = (Aᵀ M_t A)[i][j], inside the image.
   (func (export "transform_output") (param $M i32) (param $y i32) (param $n i32) (param $h i32) (param $w i32)
                                     (param $c i32)
-${TILE_DECL}    ${pixLocals(2, 2)}
+${TILE_DECL}    ${pixLocals(m, m)}
     ${decl("m", n, n)}
-    ${decl("u", 2, n)}${temps}
-${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup("y", 2, 2, 0))}  )
-`);
+    ${decl("u", m, n)}${temps}
+${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "y", m, m, 0))}  )
+`,
+  );
 
   // transform_output_gradient: D = A dy Aᵀ
   body = [];
-  for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) body.push(setl(`g${i}${j}`, loadPixel(i, j)));
-  body.push(...columns(f.A, "g", 2, 2, "e"));
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) body.push(setl(`g${i}${j}`, loadPixel(i, j)));
+  body.push(...columns(f.A, "g", m, m, "e"));
   body.push(
     "(local.set $o (i32.add (i32.add (local.get $D) (i32.mul (local.get $t) (local.get $cb))) (local.get $cg)))",
   );
-  body.push(...rowsOf(f.A, "e", n, 2, (i, q, e) => `(v128.store ${at("(local.get $o)", n * i + q)} ${e})`));
-  out.push(`;; D_ξ[t, k] = (A dy_t Aᵀ)[ξ] of every 2×2 tile of dy [n, h, w, k] (zeros outside the image).
+  body.push(...rowsOf(f.A, "e", n, m, (i, q, e) => `(v128.store ${at("(local.get $o)", n * i + q)} ${e})`));
+  out.push(`;; D_ξ[t, k] = (A dy_t Aᵀ)[ξ] of every ${m}×${m} tile of dy [n, h, w, k] (zeros outside the image).
   (func (export "transform_output_gradient") (param $dy i32) (param $D i32) (param $n i32) (param $h i32)
                                              (param $w i32) (param $c i32)
-${TILE_DECL}    ${pixLocals(2, 2)}
-    ${decl("g", 2, 2)}
-    ${decl("e", n, 2)}${temps}
-${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup("dy", 2, 2, 0))}  )
+${TILE_DECL}    ${pixLocals(m, m)}
+    ${decl("g", m, m)}
+    ${decl("e", n, m)}${temps}
+${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "dy", m, m, 0))}  )
 `);
 
   // transform_filter: U = G g Gᵀ, g flipped (tap r² − 1 − tap) for the input gradient
@@ -402,11 +451,11 @@ ${FLOCALS}${filterLoops(indent(body, "        "))}  )
   return out.join("\n");
 }
 
-/** The generated files, by name in lib/wasm/. */
-export const WINOGRAD_FILES = { "winograd.wat": () => winogradWat(3), "winograd5.wat": () => winogradWat(5) };
+/** The generated file of a tile, in lib/wasm/. */
+export const winogradFile = (tile: WinogradTile) => `winograd_${tile}.wat`;
 
 if (import.meta.main) {
-  for (const [name, text] of Object.entries(WINOGRAD_FILES)) {
-    Deno.writeTextFileSync(new URL(name, import.meta.url), text());
+  for (const tile of Object.keys(WINOGRAD_TILES) as WinogradTile[]) {
+    Deno.writeTextFileSync(new URL(winogradFile(tile), import.meta.url), winogradWat(tile));
   }
 }
