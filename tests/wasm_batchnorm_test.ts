@@ -51,3 +51,28 @@ Deno.test("wasm BatchNorm kernels match the cpu backend: output, running statist
     close(wasm.dBeta, cpu.dBeta, `${label} ∂β`, 1e-4);
   }
 });
+
+/**
+ * At inference tfjs' FusedBatchNorm runs batch_norm.wat's pass on wasm: exactly tfjs-wasm's float32
+ * arithmetic, y = β + ((x − μ)·γ) / √(σ² + ε) rounded after each op, written out here with fround.
+ */
+Deno.test("wasm FusedBatchNorm (inference) is tfjs-wasm's float32 arithmetic, bit for bit", async () => {
+  await initBackend("wasm");
+  try {
+    const f = Math.fround, rng = new Rng("bn-inference"), [rows, c] = [37, 12], eps = 1e-5;
+    const x = Float32Array.from({ length: rows * c }, () => 3 + 2 * rng.normal());
+    const [mean, variance, gamma, beta] = [3, 4, 1, 0].map((centre) =>
+      Float32Array.from({ length: c }, () => Math.abs(centre + rng.normal()))
+    );
+    const y = tf.batchNorm(tf.tensor2d(x, [rows, c]), mean, variance, beta, gamma, eps);
+    const got = await y.data();
+    const expected = x.map((v, i) => {
+      const ch = i % c, nf = f(Math.sqrt(f(variance[ch] + f(eps))));
+      return f(beta[ch] + f(f(f(v - mean[ch]) * gamma[ch]) / nf));
+    });
+    assert.deepEqual(Array.from(got), Array.from(expected));
+    y.dispose();
+  } finally {
+    await initBackend("cpu");
+  }
+});

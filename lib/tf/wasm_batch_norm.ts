@@ -1,5 +1,7 @@
 /**
- * Training-mode batch normalisation as two wasm kernels (lib/wasm/batch_norm.wat) on the tfjs heap,
+ * Batch normalisation at inference (tfjs' FusedBatchNorm, wrapped: the same float ops four
+ * channels at a time, where tfjs-wasm runs a scalar loop with a division and four index
+ * wrap-arounds per element) and in training mode as two wasm kernels (lib/wasm/batch_norm.wat) on the tfjs heap,
  * for float32 inputs whose channels are a multiple of 4: the forward pass (batch mean, biased
  * variance, 1/√(σ² + ε), y) in three passes over x, the closed-form backward pass in two, where
  * tfjs ops make a pass per operation. lib/nn/batchnorm.ts uses them through tf.customGrad
@@ -19,6 +21,7 @@ export const BATCH_NORM_GRAD = "TsdlBatchNormGrad";
 interface BatchNormKernels {
   forward(...args: number[]): void;
   backward(...args: number[]): void;
+  inference(...args: number[]): void;
 }
 
 let kernels: BatchNormKernels | null = null;
@@ -101,4 +104,27 @@ function batchNormGrad(
   );
   backend.disposeData(partial.dataId);
   return [dx, dGamma, dBeta];
+}
+
+/**
+ * FusedBatchNorm with mean, variance, scale and offset one float per channel of x (channels last,
+ * a multiple of 4), in batch_norm.wat's inference pass; anything else (broadcast scalars, no scale
+ * or offset) keeps the kernel it wraps.
+ */
+export function fusedBatchNorm(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x, mean, variance, scale, offset } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const c = x!.shape[x!.shape.length - 1];
+    const perChannel = [mean, variance, scale, offset].every((t) =>
+      t?.dtype === "float32" && tf.util.sizeFromShape(t.shape) === c
+    );
+    if (kernels === null || x!.dtype !== "float32" || c % 4 !== 0 || !perChannel) return original(args);
+    const backend = args.backend as WasmBackend, y = backend.makeOutput(x!.shape, "float32");
+    const nf = backend.makeOutput([c], "float32");
+    const [px, pm, pv, ps, po] = [x, mean, variance, scale, offset].map((t) => at(backend, t!));
+    const eps = (args.attrs as { varianceEpsilon: number }).varianceEpsilon;
+    kernels.inference(px, pm, pv, ps, po, at(backend, y), at(backend, nf), tf.util.sizeFromShape(x!.shape) / c, c, eps);
+    backend.disposeData(nf.dataId);
+    return y;
+  };
 }

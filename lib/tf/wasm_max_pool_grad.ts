@@ -6,8 +6,9 @@
  *   dx[n, y, x, c] = Σ over windows (oy, ox) whose argmax is (y, x) of dy[n, oy, ox, c].
  *
  * One pass over the windows on the tfjs heap, for any window, stride and padding in NHWC float32
- * without dilation, in lib/wasm/max_pool_grad.wat (four channels at a time), or on views of the
- * heap here when that kernel did not compile; anything else keeps the kernel it wraps.
+ * without dilation, in lib/wasm/max_pool_grad.wat (four channels at a time; 2×2 windows at stride
+ * 2, the most common pool, written out), or on views of the heap here when that kernel did not
+ * compile; anything else keeps the kernel it wraps.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
@@ -15,6 +16,8 @@ import { instantiateWat } from "../wasm/instantiate_wat.ts";
 
 interface MaxPoolGradKernel {
   max_pool_grad(...args: number[]): void;
+  /** 2×2 windows at stride 2, no padding: x, dy, dx, batch, h, w, c, oh, ow. */
+  max_pool_grad_2x2(...args: number[]): void;
 }
 
 let simd: MaxPoolGradKernel | null = null;
@@ -50,13 +53,16 @@ export function maxPoolGradDirect(original: tf.KernelFunc): tf.KernelFunc {
     const dx = backend.makeOutput(input.shape, "float32"); // may grow the heap: take views after it
     const x = backend.typedArrayFromHeap(input) as Float32Array, g = backend.typedArrayFromHeap(dy) as Float32Array;
     const out = backend.typedArrayFromHeap(dx) as Float32Array;
-    out.fill(0);
     const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const top = info.padInfo.top, left = info.padInfo.left;
+    const twoByTwo = simd && kh === 2 && kw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0;
+    // 2×2 windows store every pixel they cover; only odd sizes leave some uncovered
+    if (!twoByTwo || H !== 2 * OH || W !== 2 * OW) out.fill(0);
     if (simd) {
       const at = (t: TensorInfo) => heapOffset(backend, t);
-      simd.max_pool_grad(at(input), at(dy), at(dx), batchSize, H, W, C, OH, OW, kh, kw, sh, sw, top, left);
+      if (twoByTwo) simd.max_pool_grad_2x2(at(input), at(dy), at(dx), batchSize, H, W, C, OH, OW);
+      else simd.max_pool_grad(at(input), at(dy), at(dx), batchSize, H, W, C, OH, OW, kh, kw, sh, sw, top, left);
       return dx;
     }
     for (let n = 0; n < batchSize; n++) {

@@ -23,6 +23,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel, wrapWasmKernel } from "./wrap_kernel.ts";
+import { fusedBatchNorm } from "./wasm_batch_norm.ts";
 import { registerWasmSlice } from "./wasm_slice.ts";
 import { registerWasmLayerPasses } from "./wasm_layer_passes.ts";
 import { registerWasmIm2col } from "./wasm_im2col.ts";
@@ -206,6 +207,7 @@ export function registerWasmTrainingKernels(): void {
     (original) => PACKED_CONV_WRAPPERS.Conv2DBackpropInput(conv2dBackpropInputStride1(original)),
   );
   wrapWasmKernel("MaxPoolGrad", maxPoolGradDirect);
+  wrapWasmKernel("FusedBatchNorm", fusedBatchNorm);
   for (const name of WASM_VIA_CPU_KERNELS) {
     registerWasmKernel(name, viaCpu(name));
   }

@@ -3,6 +3,7 @@
 ;; 2015, Algorithm 1; σ² the biased batch variance):
 ;;   forward:  μ, σ², r per channel, then y = x̂·γ + β                                   (3 passes)
 ;;   backward: ∂β = Σ dy, ∂γ = Σ dy·x̂, then ∂x = γ·r·(dy − ∂β/m − x̂·∂γ/m), m = rows   (2 passes)
+;; and at inference, with the running statistics, y in one pass.
 ;; where tensor ops spend a pass per operation (about 5 forward and 9 backward). Per-channel sums
 ;; run in two levels — blocks of BLOCK rows summed apart, then the block sums — so rounding error
 ;; grows with BLOCK + rows/BLOCK rather than with rows. `partial` holds c floats of scratch.
@@ -161,5 +162,39 @@
         (br $c2l)))
       (local.set $p (i32.add (local.get $p) (local.get $cb)))
       (br $xl)))
+  )
+
+  ;; Inference: y = β + (x − μ)·γ / √(σ² + ε) with the running statistics, four channels at a time,
+  ;; in the float ops and order of tfjs-wasm's FusedBatchNorm (a scalar loop with four index
+  ;; wrap-arounds per element), so bit-identical to it. `nf` holds c floats of scratch.
+  (func (export "inference") (param $x i32) (param $mean i32) (param $variance i32) (param $gamma i32)
+                             (param $beta i32) (param $y i32) (param $nf i32) (param $rows i32) (param $c i32)
+                             (param $eps f32)
+    (local $r i32) (local $ch i32) (local $cb i32) (local $row i32) (local $end i32)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (block $nf_done (loop $nfl
+      (br_if $nf_done (i32.ge_u (local.get $ch) (local.get $cb)))
+      (v128.store (i32.add (local.get $nf) (local.get $ch)) (f32x4.sqrt (f32x4.add
+        (v128.load (i32.add (local.get $variance) (local.get $ch))) (f32x4.splat (local.get $eps)))))
+      (local.set $ch (i32.add (local.get $ch) (i32.const 16)))
+      (br $nfl)))
+    (local.set $end (i32.add (local.get $x) (i32.mul (local.get $rows) (local.get $cb))))
+    (local.set $row (local.get $x))
+    (block $done (loop $rl
+      (br_if $done (i32.ge_u (local.get $row) (local.get $end)))
+      (local.set $ch (i32.const 0))
+      (block $c_done (loop $cl
+        (br_if $c_done (i32.ge_u (local.get $ch) (local.get $cb)))
+        (v128.store (local.get $y) (f32x4.add (v128.load (i32.add (local.get $beta) (local.get $ch)))
+          (f32x4.div
+            (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $row) (local.get $ch)))
+                                  (v128.load (i32.add (local.get $mean) (local.get $ch))))
+                       (v128.load (i32.add (local.get $gamma) (local.get $ch))))
+            (v128.load (i32.add (local.get $nf) (local.get $ch))))))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (local.set $ch (i32.add (local.get $ch) (i32.const 16)))
+        (br $cl)))
+      (local.set $row (i32.add (local.get $row) (local.get $cb)))
+      (br $rl)))
   )
 )
