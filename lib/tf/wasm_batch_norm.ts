@@ -1,11 +1,11 @@
 /**
- * Batch normalisation at inference (tfjs' FusedBatchNorm, wrapped: the same float ops four
- * channels at a time, where tfjs-wasm runs a scalar loop with a division and four index
- * wrap-arounds per element) and in training mode as two wasm kernels (lib/wasm/batch_norm.wat) on the tfjs heap,
- * for float32 inputs whose channels are a multiple of 4: the forward pass (batch mean, biased
- * variance, 1/√(σ² + ε), y) in three passes over x, the closed-form backward pass in two, where
- * tfjs ops make a pass per operation. lib/nn/batchnorm.ts uses them through tf.customGrad
- * (`wasmBatchNormForward`, `wasmBatchNormBackward`).
+ * Batch normalisation in wasm kernels of our own (lib/wasm/batch_norm.wat) on the tfjs heap, for
+ * float32 inputs whose channels are a multiple of 4. Training mode: the forward pass (batch mean,
+ * biased variance, 1/√(σ² + ε), y) in three passes over x, the closed-form backward pass in two,
+ * where tfjs ops make a pass per operation; lib/nn/batchnorm.ts uses them through tf.customGrad
+ * (`wasmBatchNormForward`, `wasmBatchNormBackward`). Inference: tfjs' FusedBatchNorm, wrapped, in
+ * one pass of the same float ops four channels at a time (tfjs-wasm runs a scalar loop with a
+ * division and four index wrap-arounds per element).
  *
  *   BATCH_NORM_TRAIN: {x, gamma, beta}, {eps}       → [y, mean, variance, rstd]
  *   BATCH_NORM_GRAD:  {dy, x, mean, rstd, gamma}    → [dx, dGamma, dBeta]
