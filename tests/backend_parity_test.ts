@@ -210,9 +210,10 @@ Deno.test("seed-000 siamese net: loss and every parameter gradient on wasm match
  */
 async function poolGradients(ties = true): Promise<Named> {
   const out: [string, tf.Tensor][] = [];
-  // 7 channels: wasm's kernels take four at a time and the last three one at a time; 5×7 leaves a
-  // 2×2/2 pool's last row and column uncovered.
-  for (const shape of [[2, 6, 6, 7], [2, 5, 7, 4]] as [number, number, number, number][]) {
+  // 7 channels: wasm's kernels take four at a time and the last three one at a time (2×2/2: as one
+  // more vector, overlapping); 3 channels: one at a time only; 5×7 leaves a 2×2/2 pool's last row and
+  // column uncovered.
+  for (const shape of [[2, 6, 6, 7], [2, 5, 7, 4], [1, 4, 6, 3]] as [number, number, number, number][]) {
     const size = shape.reduce((a, b) => a * b);
     const base = new Rng(`pool/x/${shape}`).fillNormal(new Float32Array(size));
     // "ties": after a ReLU, windows of zeros, whose first tap takes dy
@@ -536,6 +537,22 @@ Deno.test("wasm Maximum, Minimum and Equal keep tfjs-wasm's NaN and signed-zero 
       assert.deepEqual(show(await tf.maximum(ta, tb).data()), repeat(expected.max), `maximum ×${copies}`);
       assert.deepEqual(show(await tf.minimum(ta, tb).data()), repeat(expected.min), `minimum ×${copies}`);
       assert.deepEqual(show(await tf.equal(ta, tb).data()), repeat(expected.eq), `equal ×${copies}`);
+    }
+  } finally {
+    await initBackend("cpu");
+  }
+});
+
+Deno.test("wasm Sign keeps tfjs-wasm's rule: 0 for NaN and |x| < FLT_EPSILON, else ±1 (vector lanes and tail)", async () => {
+  await initBackend("wasm");
+  try {
+    // Read from tfjs-wasm 4.22.0's own kernel before ours replaced it (cpu gives ±1 for ±1e-8).
+    const x = [1e-8, -1e-8, 2 ** -23, -(2 ** -23), 1.2e-7, NaN, -0, 0, 2e-7, -3, Infinity, -Infinity, 5e-8];
+    const expected = ["0", "0", "1", "-1", "1", "0", "0", "0", "1", "-1", "1", "-1", "0"];
+    const show = (v: ArrayLike<number>) => Array.from(v, (x) => (Object.is(x, -0) ? "-0" : String(x)));
+    for (const copies of [1, 3]) { // 13 entries: three vectors and a tail; 39: nine and three
+      const got = await tf.sign(tf.tensor1d(Array(copies).fill(x).flat())).data();
+      assert.deepEqual(show(got), Array(copies).fill(expected).flat(), `sign ×${copies}`);
     }
   } finally {
     await initBackend("cpu");

@@ -13,6 +13,8 @@
  * - Maximum, Minimum and Equal of two float32 tensors of one shape (clipping an attack to its ball,
  *   max-pooling by hand), which tfjs-wasm runs about ten times slower than a multiply; the same
  *   selects (b > a ? b : a, b < a ? b : a) and comparison.
+ * - Sign of a float32 tensor (an attack's step direction), which tfjs-wasm runs through a scalar
+ *   callback per element, with its rule: 0 for NaN and |x| < FLT_EPSILON, else ±1.
  *
  * Until `enableWasmLayerPasses` has compiled the module, and for other dtypes and shapes, the
  * wrapped kernels run as before.
@@ -31,6 +33,7 @@ interface LayerPasses {
   maximum(a: number, b: number, y: number, n: number): void;
   minimum(a: number, b: number, y: number, n: number): void;
   equal(a: number, b: number, y: number, n: number): void;
+  sign(x: number, y: number, n: number): void;
 }
 
 let passes: LayerPasses | null = null;
@@ -113,6 +116,18 @@ function sameShape(
   };
 }
 
+/** Sign of a float32 tensor; anything else → tfjs' kernel. */
+function sign(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    if (!passes || !float32(x)) return original(args);
+    const backend = args.backend as WasmBackend;
+    const y = backend.makeOutput(x.shape, "float32");
+    passes.sign(heapOffset(backend, x), heapOffset(backend, y), tf.util.sizeFromShape(x.shape));
+    return y;
+  };
+}
+
 function reluGrad(
   { inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend },
 ): TensorInfo {
@@ -137,7 +152,7 @@ export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
   return reluGradientIsOurs(dy, x) ? tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor : tf.mul(dy, tf.step(x));
 }
 
-/** Wraps Add, Sum, Mean, Maximum, Minimum and Equal and routes ReLU's gradient; before the wasm backend starts. */
+/** Wraps Add, Sum, Mean, Maximum, Minimum, Equal and Sign and routes ReLU's gradient; before the wasm backend starts. */
 export function registerWasmLayerPasses(): void {
   wrapWasmKernel("Add", addBias);
   wrapWasmKernel("Sum", leadingReduction(false));
@@ -145,6 +160,7 @@ export function registerWasmLayerPasses(): void {
   wrapWasmKernel("Maximum", sameShape("maximum", "float32"));
   wrapWasmKernel("Minimum", sameShape("minimum", "float32"));
   wrapWasmKernel("Equal", sameShape("equal", "bool"));
+  wrapWasmKernel("Sign", sign);
   registerWasmKernel(RELU_GRAD, reluGrad);
   const tfjsRelu = tf.getGradient("Relu");
   if (!tfjsRelu) throw new Error("tfjs has no gradient registered for Relu");

@@ -1,8 +1,8 @@
 ;; Element-wise passes of every layer's training step, for tensors on tfjs' heap (any size: the
 ;; last n mod 4 floats take a scalar loop). tfjs-wasm broadcasts a bias through a generic indexed
 ;; loop, reduces leading axes through a transposed copy, builds ReLU's gradient from three kernels
-;; (Step, Cast, Multiply), and runs Maximum, Minimum and Equal an order of magnitude slower than
-;; a multiply; each of these is one pass here, with the same float ops.
+;; (Step, Cast, Multiply), and runs Maximum, Minimum, Equal and Sign an order of magnitude slower
+;; than a multiply; each of these is one pass here, with the same float ops.
 (module
   (import "env" "memory" (memory 1))
 
@@ -169,6 +169,35 @@
       (i32.store8 (i32.add (local.get $y) (local.get $i))
         (f32.eq (f32.load (i32.add (local.get $a) (local.get $o))) (f32.load (i32.add (local.get $b) (local.get $o)))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sl)))
+  )
+
+  ;; y = sign(x) as tfjs-wasm's Sign computes it: 0 for NaN and for |x| < FLT_EPSILON (2⁻²³, not
+  ;; only for ±0), else ±1. The sign of an attack's gradient (FGSM, PGD) on the wasm backend.
+  (func (export "sign") (param $x i32) (param $y i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $vec i32) (local $v v128) (local $s f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vec (i32.and (local.get $end) (i32.const -16)))
+    (block $v_done (loop $vl
+      (br_if $v_done (i32.ge_u (local.get $i) (local.get $vec)))
+      (local.set $v (v128.load (i32.add (local.get $x) (local.get $i))))
+      ;; ±1 by the sign of v, then zero where |v| < ε or v is NaN (|v| ≥ ε is false for NaN)
+      (v128.store (i32.add (local.get $y) (local.get $i))
+        (v128.and
+          (v128.bitselect (v128.const f32x4 1 1 1 1) (v128.const f32x4 -1 -1 -1 -1)
+            (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)))
+          (f32x4.ge (f32x4.abs (local.get $v)) (v128.const f32x4 0x1p-23 0x1p-23 0x1p-23 0x1p-23))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vl)))
+    (block $s_done (loop $sl
+      (br_if $s_done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $s (f32.load (i32.add (local.get $x) (local.get $i))))
+      (f32.store (i32.add (local.get $y) (local.get $i))
+        (select
+          (select (f32.const 1) (f32.const -1) (f32.gt (local.get $s) (f32.const 0)))
+          (f32.const 0)
+          (f32.ge (f32.abs (local.get $s)) (f32.const 0x1p-23))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br $sl)))
   )
 )

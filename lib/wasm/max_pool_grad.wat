@@ -143,7 +143,7 @@
     (local $a v128) (local $b v128) (local $e v128) (local $d v128)
     (local $best v128) (local $open v128) (local $hit v128) (local $grad v128)
     (local $as f32) (local $bs f32) (local $es f32) (local $ds f32) (local $bestS f32)
-    (local $openS i32) (local $hitS i32)
+    (local $openS i32) (local $hitS i32) (local $gw i32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (local.set $cb4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2)))
     (local.set $rowBytes (i32.mul (local.get $w) (local.get $cb)))
@@ -161,6 +161,7 @@
         (block $ox_done (loop $oxl
           (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $ow)))
           (local.set $ch (i32.const 0))
+          (local.set $gw (local.get $g))
           (block $c_done (loop $cl
             (br_if $c_done (i32.ge_u (local.get $ch) (local.get $cb4)))
             (local.set $q (i32.add (i32.add (local.get $row) (i32.mul (i32.shl (local.get $ox) (i32.const 1)) (local.get $cb)))
@@ -191,7 +192,40 @@
             (local.set $g (i32.add (local.get $g) (i32.const 16)))
             (local.set $ch (i32.add (local.get $ch) (i32.const 16)))
             (br $cl)))
-          ;; the last C mod 4 channels, one at a time
+          ;; C mod 4 ≠ 0 and C ≥ 4: the last four channels as one more vector, overlapping the previous
+          ;; one; stores, not additions, so the channels computed twice get the same values twice
+          (if (i32.and (i32.ne (local.get $cb4) (local.get $cb)) (i32.ge_u (local.get $cb) (i32.const 16)))
+            (then
+            (local.set $ch (i32.sub (local.get $cb) (i32.const 16)))
+            (local.set $g (i32.add (local.get $gw) (local.get $ch)))
+            (local.set $q (i32.add (i32.add (local.get $row) (i32.mul (i32.shl (local.get $ox) (i32.const 1)) (local.get $cb)))
+              (local.get $ch)))
+            (local.set $a (v128.load (i32.add (local.get $x) (local.get $q))))
+            (local.set $b (v128.load (i32.add (local.get $x) (i32.add (local.get $q) (local.get $cb)))))
+            (local.set $e (v128.load (i32.add (local.get $x) (i32.add (local.get $q) (local.get $rowBytes)))))
+            (local.set $d (v128.load (i32.add (local.get $x) (i32.add (local.get $q) (local.get $diag)))))
+            (local.set $best (v128.const f32x4 -inf -inf -inf -inf))
+            (local.set $best (v128.bitselect (local.get $a) (local.get $best) (f32x4.gt (local.get $a) (local.get $best))))
+            (local.set $best (v128.bitselect (local.get $b) (local.get $best) (f32x4.gt (local.get $b) (local.get $best))))
+            (local.set $best (v128.bitselect (local.get $e) (local.get $best) (f32x4.gt (local.get $e) (local.get $best))))
+            (local.set $best (v128.bitselect (local.get $d) (local.get $best) (f32x4.gt (local.get $d) (local.get $best))))
+            (local.set $grad (v128.load (local.get $g)))
+            (local.set $open (f32x4.gt (local.get $best) (v128.const f32x4 -inf -inf -inf -inf)))
+            (local.set $hit (v128.and (local.get $open) (f32x4.eq (local.get $a) (local.get $best))))
+            (v128.store (i32.add (local.get $dx) (local.get $q)) (f32x4.add (v128.const f32x4 0 0 0 0) (v128.and (local.get $grad) (local.get $hit))))
+            (local.set $open (v128.andnot (local.get $open) (local.get $hit)))
+            (local.set $hit (v128.and (local.get $open) (f32x4.eq (local.get $b) (local.get $best))))
+            (v128.store (i32.add (local.get $dx) (i32.add (local.get $q) (local.get $cb))) (f32x4.add (v128.const f32x4 0 0 0 0) (v128.and (local.get $grad) (local.get $hit))))
+            (local.set $open (v128.andnot (local.get $open) (local.get $hit)))
+            (local.set $hit (v128.and (local.get $open) (f32x4.eq (local.get $e) (local.get $best))))
+            (v128.store (i32.add (local.get $dx) (i32.add (local.get $q) (local.get $rowBytes))) (f32x4.add (v128.const f32x4 0 0 0 0) (v128.and (local.get $grad) (local.get $hit))))
+            (local.set $open (v128.andnot (local.get $open) (local.get $hit)))
+            (local.set $hit (v128.and (local.get $open) (f32x4.eq (local.get $d) (local.get $best))))
+            (v128.store (i32.add (local.get $dx) (i32.add (local.get $q) (local.get $diag))) (f32x4.add (v128.const f32x4 0 0 0 0) (v128.and (local.get $grad) (local.get $hit))))
+            (local.set $open (v128.andnot (local.get $open) (local.get $hit)))
+            (local.set $g (i32.add (local.get $gw) (local.get $cb)))
+            (local.set $ch (local.get $cb))))
+          ;; the last C mod 4 channels of fewer than four, one at a time
           (block $s_done (loop $sl
             (br_if $s_done (i32.ge_u (local.get $ch) (local.get $cb)))
             (local.set $q (i32.add (i32.add (local.get $row) (i32.mul (i32.shl (local.get $ox) (i32.const 1)) (local.get $cb)))
