@@ -113,17 +113,19 @@ function batchNormGrad(
  */
 export function fusedBatchNorm(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    const { x, mean, variance, scale, offset } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-    const c = x!.shape[x!.shape.length - 1];
-    const perChannel = [mean, variance, scale, offset].every((t) =>
+    type Stats = Record<"mean" | "variance" | "scale" | "offset", tf.TensorInfo | undefined>;
+    const { x, mean, variance, scale, offset } = args.inputs as { x: tf.TensorInfo } & Stats;
+    const c = x.shape[x.shape.length - 1];
+    const stats = [mean, variance, scale, offset].filter((t) =>
       t?.dtype === "float32" && tf.util.sizeFromShape(t.shape) === c
-    );
-    if (kernels === null || x!.dtype !== "float32" || c % 4 !== 0 || !perChannel) return original(args);
-    const backend = args.backend as WasmBackend, y = backend.makeOutput(x!.shape, "float32");
+    ) as tf.TensorInfo[];
+    if (kernels === null || x.dtype !== "float32" || c % 4 !== 0 || stats.length !== 4) return original(args);
+    const backend = args.backend as WasmBackend, y = backend.makeOutput(x.shape, "float32");
     const nf = backend.makeOutput([c], "float32");
-    const [px, pm, pv, ps, po] = [x, mean, variance, scale, offset].map((t) => at(backend, t!));
+    const [pm, pv, ps, po] = stats.map((t) => at(backend, t));
     const eps = (args.attrs as { varianceEpsilon: number }).varianceEpsilon;
-    kernels.inference(px, pm, pv, ps, po, at(backend, y), at(backend, nf), tf.util.sizeFromShape(x!.shape) / c, c, eps);
+    const rows = tf.util.sizeFromShape(x.shape) / c;
+    kernels.inference(at(backend, x), pm, pv, ps, po, at(backend, y), at(backend, nf), rows, c, eps);
     backend.disposeData(nf.dataId);
     return y;
   };

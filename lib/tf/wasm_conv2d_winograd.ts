@@ -37,7 +37,7 @@ export interface WinogradContext {
 }
 
 /** The tile of a layer: F(4×4, 3×3) for 3×3 filters, F(2×2, 5×5) for 5×5. */
-export const winogradTile = (g: ConvGeometry): WinogradTile => g.k === 5 ? "2x2_5x5" : "4x4_3x3";
+const winogradTile = (g: ConvGeometry): WinogradTile => g.k === 5 ? "2x2_5x5" : "4x4_3x3";
 const tileSize = (g: ConvGeometry) => WINOGRAD_TILES[winogradTile(g)].m;
 const tiles = (g: ConvGeometry) => g.n * Math.ceil(g.h / tileSize(g)) * Math.ceil(g.w / tileSize(g));
 /** Elements ξ of the transform: (m + r − 1)². */

@@ -28,7 +28,7 @@
     (local $okr0 i32) (local $row0 i32) (local $okr1 i32) (local $row1 i32) (local $okr2 i32) (local $row2 i32) (local $okr3 i32) (local $row3 i32) (local $okr4 i32) (local $row4 i32) (local $okr5 i32) (local $row5 i32) (local $okc0 i32) (local $col0 i32) (local $okc1 i32) (local $col1 i32) (local $okc2 i32) (local $col2 i32) (local $okc3 i32) (local $col3 i32) (local $okc4 i32) (local $col4 i32) (local $okc5 i32) (local $col5 i32)
     (local $d00 v128) (local $d01 v128) (local $d02 v128) (local $d03 v128) (local $d04 v128) (local $d05 v128) (local $d10 v128) (local $d11 v128) (local $d12 v128) (local $d13 v128) (local $d14 v128) (local $d15 v128) (local $d20 v128) (local $d21 v128) (local $d22 v128) (local $d23 v128) (local $d24 v128) (local $d25 v128) (local $d30 v128) (local $d31 v128) (local $d32 v128) (local $d33 v128) (local $d34 v128) (local $d35 v128) (local $d40 v128) (local $d41 v128) (local $d42 v128) (local $d43 v128) (local $d44 v128) (local $d45 v128) (local $d50 v128) (local $d51 v128) (local $d52 v128) (local $d53 v128) (local $d54 v128) (local $d55 v128)
     (local $e00 v128) (local $e01 v128) (local $e02 v128) (local $e03 v128) (local $e04 v128) (local $e05 v128) (local $e10 v128) (local $e11 v128) (local $e12 v128) (local $e13 v128) (local $e14 v128) (local $e15 v128) (local $e20 v128) (local $e21 v128) (local $e22 v128) (local $e23 v128) (local $e24 v128) (local $e25 v128) (local $e30 v128) (local $e31 v128) (local $e32 v128) (local $e33 v128) (local $e34 v128) (local $e35 v128) (local $e40 v128) (local $e41 v128) (local $e42 v128) (local $e43 v128) (local $e44 v128) (local $e45 v128) (local $e50 v128) (local $e51 v128) (local $e52 v128) (local $e53 v128) (local $e54 v128) (local $e55 v128)
-    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128) (local $p5 v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local.set $tY (i32.shr_u (i32.add (local.get $h) (i32.const 1)) (i32.const 1)))
     (local.set $tX (i32.shr_u (i32.add (local.get $w) (i32.const 1)) (i32.const 1)))
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
@@ -245,7 +245,7 @@
     (local $okr0 i32) (local $row0 i32) (local $okr1 i32) (local $row1 i32) (local $okc0 i32) (local $col0 i32) (local $okc1 i32) (local $col1 i32)
     (local $m00 v128) (local $m01 v128) (local $m02 v128) (local $m03 v128) (local $m04 v128) (local $m05 v128) (local $m10 v128) (local $m11 v128) (local $m12 v128) (local $m13 v128) (local $m14 v128) (local $m15 v128) (local $m20 v128) (local $m21 v128) (local $m22 v128) (local $m23 v128) (local $m24 v128) (local $m25 v128) (local $m30 v128) (local $m31 v128) (local $m32 v128) (local $m33 v128) (local $m34 v128) (local $m35 v128) (local $m40 v128) (local $m41 v128) (local $m42 v128) (local $m43 v128) (local $m44 v128) (local $m45 v128) (local $m50 v128) (local $m51 v128) (local $m52 v128) (local $m53 v128) (local $m54 v128) (local $m55 v128)
     (local $u00 v128) (local $u01 v128) (local $u02 v128) (local $u03 v128) (local $u04 v128) (local $u05 v128) (local $u10 v128) (local $u11 v128) (local $u12 v128) (local $u13 v128) (local $u14 v128) (local $u15 v128)
-    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128) (local $p5 v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local.set $tY (i32.shr_u (i32.add (local.get $h) (i32.const 1)) (i32.const 1)))
     (local.set $tX (i32.shr_u (i32.add (local.get $w) (i32.const 1)) (i32.const 1)))
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
@@ -374,7 +374,7 @@
     (local $okr0 i32) (local $row0 i32) (local $okr1 i32) (local $row1 i32) (local $okc0 i32) (local $col0 i32) (local $okc1 i32) (local $col1 i32)
     (local $g00 v128) (local $g01 v128) (local $g10 v128) (local $g11 v128)
     (local $e00 v128) (local $e01 v128) (local $e10 v128) (local $e11 v128) (local $e20 v128) (local $e21 v128) (local $e30 v128) (local $e31 v128) (local $e40 v128) (local $e41 v128) (local $e50 v128) (local $e51 v128)
-    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128) (local $p5 v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local.set $tY (i32.shr_u (i32.add (local.get $h) (i32.const 1)) (i32.const 1)))
     (local.set $tX (i32.shr_u (i32.add (local.get $w) (i32.const 1)) (i32.const 1)))
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
@@ -501,7 +501,7 @@
     (local $kb i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32)
     (local $g00 v128) (local $g01 v128) (local $g02 v128) (local $g03 v128) (local $g04 v128) (local $g10 v128) (local $g11 v128) (local $g12 v128) (local $g13 v128) (local $g14 v128) (local $g20 v128) (local $g21 v128) (local $g22 v128) (local $g23 v128) (local $g24 v128) (local $g30 v128) (local $g31 v128) (local $g32 v128) (local $g33 v128) (local $g34 v128) (local $g40 v128) (local $g41 v128) (local $g42 v128) (local $g43 v128) (local $g44 v128)
     (local $e00 v128) (local $e01 v128) (local $e02 v128) (local $e03 v128) (local $e04 v128) (local $e10 v128) (local $e11 v128) (local $e12 v128) (local $e13 v128) (local $e14 v128) (local $e20 v128) (local $e21 v128) (local $e22 v128) (local $e23 v128) (local $e24 v128) (local $e30 v128) (local $e31 v128) (local $e32 v128) (local $e33 v128) (local $e34 v128) (local $e40 v128) (local $e41 v128) (local $e42 v128) (local $e43 v128) (local $e44 v128) (local $e50 v128) (local $e51 v128) (local $e52 v128) (local $e53 v128) (local $e54 v128)
-    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128) (local $p5 v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (local.set $xi (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap (or ξ) to the next
     (block $c_done (loop $cl
@@ -656,7 +656,7 @@
     (local $kb i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32)
     (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128) (local $s04 v128) (local $s05 v128) (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128) (local $s14 v128) (local $s15 v128) (local $s20 v128) (local $s21 v128) (local $s22 v128) (local $s23 v128) (local $s24 v128) (local $s25 v128) (local $s30 v128) (local $s31 v128) (local $s32 v128) (local $s33 v128) (local $s34 v128) (local $s35 v128) (local $s40 v128) (local $s41 v128) (local $s42 v128) (local $s43 v128) (local $s44 v128) (local $s45 v128) (local $s50 v128) (local $s51 v128) (local $s52 v128) (local $s53 v128) (local $s54 v128) (local $s55 v128)
     (local $e00 v128) (local $e01 v128) (local $e02 v128) (local $e03 v128) (local $e04 v128) (local $e05 v128) (local $e10 v128) (local $e11 v128) (local $e12 v128) (local $e13 v128) (local $e14 v128) (local $e15 v128) (local $e20 v128) (local $e21 v128) (local $e22 v128) (local $e23 v128) (local $e24 v128) (local $e25 v128) (local $e30 v128) (local $e31 v128) (local $e32 v128) (local $e33 v128) (local $e34 v128) (local $e35 v128) (local $e40 v128) (local $e41 v128) (local $e42 v128) (local $e43 v128) (local $e44 v128) (local $e45 v128)
-    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $p4 v128) (local $p5 v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (local.set $xi (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap (or ξ) to the next
     (block $c_done (loop $cl

@@ -110,11 +110,11 @@ function fromMatrix(m: number[][]): Map1 {
     const code: string[] = [], out: Expr[] = new Array(m.length);
     const terms = (row: number[], keep: (j: number) => boolean) =>
       row.flatMap((c, j): [number, Expr][] => (c !== 0 && keep(j) ? [[c, x[j]]] : []));
-    let temps = 0;
+    let next = 0;
     if (pairs.length > 0) {
       const paired = new Set(pairs.flat());
       const sums = pairs.map(([j, k]) => {
-        const [s, d] = [`p${temps++}`, `p${temps++}`];
+        const [s, d] = [`p${next++}`, `p${next++}`];
         code.push(setl(s, add(x[j], x[k])), setl(d, sub(x[j], x[k])));
         return { j, k, s: L(s), d: L(d) };
       });
@@ -138,7 +138,7 @@ function fromMatrix(m: number[][]): Map1 {
         out[a] = combine(terms(m[a], () => true));
         continue;
       }
-      const E = `p${temps++}`, O = `p${temps++}`;
+      const E = `p${next++}`, O = `p${next++}`;
       code.push(setl(E, combine(even)), setl(O, combine(odd)));
       out[a] = add(L(E), L(O));
       out[b] = sub(L(E), L(O));
@@ -157,8 +157,12 @@ const maps = (M: { BT: number[][]; AT: number[][]; G: number[][] }) => ({
   GT: fromMatrix(transpose(M.G)),
 });
 
-/** Temporaries a generated map needs at most (two per shared pair). */
-const TEMPS = 6;
+/** The temporaries $p0 … a function's maps used, declared (none if it used none). */
+function temps(body: string[]): string {
+  const used = [...body.join("\n").matchAll(/\$p(\d+)\b/g)].map((m) => Number(m[1]) + 1);
+  const count = Math.max(0, ...used);
+  return count === 0 ? "" : `\n    ${Array.from({ length: count }, (_, i) => `(local $p${i} v128)`).join(" ")}`;
+}
 
 /** f down each column of the locals in{i}{j} (rows × cols) into tmp{i}{j}. */
 function columns(f: Map1, name: string, rows: number, cols: number, tmp: string): string[] {
@@ -325,7 +329,6 @@ export type WinogradTile = keyof typeof WINOGRAD_TILES;
 export function winogradWat(tile: WinogradTile): string {
   const { m, r } = WINOGRAD_TILES[tile], n = m + r - 1, p = (r - 1) / 2;
   const f = maps(WINOGRAD_TILES[tile].matrices);
-  const temps = `\n    ${Array.from({ length: TEMPS }, (_, i) => `(local $p${i} v128)`).join(" ")}`;
   const TILE_LOCALS = tileLocals(m);
   const out = [header(tile) + '(module\n  (import "env" "memory" (memory 1))\n'];
   const at = (base: string, q: number) => `(i32.add ${base} (i32.mul (i32.const ${q}) (local.get $xi)))`;
@@ -343,7 +346,7 @@ export function winogradWat(tile: WinogradTile): string {
                                    (param $c i32)
 ${TILE_DECL}    ${pixLocals(n, n)}
     ${decl("d", n, n)}
-    ${decl("e", n, n)}${temps}
+    ${decl("e", n, n)}${temps(body)}
 ${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "x", n, n, -p))}  )
 `);
 
@@ -369,7 +372,7 @@ ${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "x", n, n,
                                     (param $c i32)
 ${TILE_DECL}    ${pixLocals(m, m)}
     ${decl("m", n, n)}
-    ${decl("u", m, n)}${temps}
+    ${decl("u", m, n)}${temps(body)}
 ${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "y", m, m, 0))}  )
 `,
   );
@@ -387,7 +390,7 @@ ${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "y", m, m,
                                              (param $w i32) (param $c i32)
 ${TILE_DECL}    ${pixLocals(m, m)}
     ${decl("g", m, m)}
-    ${decl("e", n, m)}${temps}
+    ${decl("e", n, m)}${temps(body)}
 ${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "dy", m, m, 0))}  )
 `);
 
@@ -420,7 +423,7 @@ ${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "dy", m, m
   ;; W[${r - 1} − ky, ${r - 1} − kx, c, k], the input gradient's filter).
   (func (export "transform_filter") (param $W i32) (param $U i32) (param $c i32) (param $k i32) (param $flip i32)
 ${FDECL}    ${decl("g", r, r)}
-    ${decl("e", n, r)}${temps}
+    ${decl("e", n, r)}${temps(body)}
 ${FLOCALS}${filterLoops(indent(body, "        "))}  )
 `);
 
@@ -444,7 +447,7 @@ ${FLOCALS}${filterLoops(indent(body, "        "))}  )
   out.push(`;; dW [${r}, ${r}, C, K] = Gᵀ S G of S [${n * n}][C][K] (S_ξ = Σ_t V_ξ[t, c] · D_ξ[t, k]).
   (func (export "transform_filter_gradient") (param $S i32) (param $dW i32) (param $c i32) (param $k i32)
 ${FDECL}    ${decl("s", n, n)}
-    ${decl("e", r, n)}${temps}
+    ${decl("e", r, n)}${temps(body)}
 ${FLOCALS}${filterLoops(indent(body, "        "))}  )
 `);
   out.push(")\n");
