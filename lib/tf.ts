@@ -19,6 +19,7 @@ import { enableWasmMaxPoolGrad } from "./tf/wasm_max_pool_grad.ts";
 import { enableWasmBatchNorm } from "./tf/wasm_batch_norm.ts";
 import { wasmHeap } from "./tf/wasm_backend.ts";
 import { ensureRuntimeDir } from "./mesa_env.ts";
+import { instantiatingShared } from "./wasm/shared_memory.ts";
 
 tf.enableProdMode();
 registerWasmTrainingKernels();
@@ -111,7 +112,8 @@ async function setBackendQuietly(name: BackendName): Promise<boolean> {
   const warn = console.warn;
   console.warn = () => {};
   try {
-    const ok = await tf.setBackend(name);
+    // wasm's heap is made shared so that worker threads can run our kernels on it in place.
+    const ok = name === "wasm" ? await instantiatingShared(() => tf.setBackend(name)) : await tf.setBackend(name);
     if (ok) await tf.ready();
     if (ok && name === "wasm") await enableWasmKernels(tf.backend());
     return ok;

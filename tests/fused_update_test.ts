@@ -2,7 +2,8 @@
  * On wasm, the optimisers' updates run as one kernel each (lib/tf/wasm_flat_update.ts); the
  * op-by-op update on the cpu backend is their definition. Same parameters, gradients and steps →
  * bit-identical parameters and slots, for Adam, SGD (plain, momentum, weight decay), AdaGrad and
- * lib/scratch's AdaGrad, on tensors whose sizes are not multiples of 4.
+ * lib/scratch's AdaGrad, on tensors whose sizes are not multiples of 4, on one thread and shared out
+ * among three.
  */
 import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
@@ -11,6 +12,7 @@ import { SGD } from "../lib/train/sgd.ts";
 import { AdaGrad } from "../lib/train/adagrad.ts";
 import type { Optimizer } from "../lib/train/optimizer.ts";
 import { hasFlatUpdate } from "../lib/tf/wasm_flat_update.ts";
+import { heapThreads, setWasmThreads, wasmThreads } from "../lib/tf/wasm_batch_matmul.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { ScratchAdaGrad } from "../lib/scratch/adagrad.ts";
 import type { ScratchLayer } from "../lib/scratch/layer.ts";
@@ -27,16 +29,21 @@ const OPTIMIZERS: Record<string, (params: tf.Variable[]) => Optimizer> = {
   "AdaGrad, ε and s₀": (p) => new AdaGrad(p, 0.1, { eps: 1e-3, initialAccumulator: 0.5 }),
 };
 
-async function train(backend: "cpu" | "wasm", make: (params: tf.Variable[]) => Optimizer, name: string) {
+async function train(
+  backend: "cpu" | "wasm",
+  make: (params: tf.Variable[]) => Optimizer,
+  name: string,
+  shapes = SHAPES,
+) {
   await initBackend(backend);
   assert.equal(hasFlatUpdate(), backend === "wasm");
   const rng = new Rng(`fused-update-${name}`);
   const values = (shape: number[]) =>
     Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
-  const params = SHAPES.map((s) => tf.variable(tf.tensor(values(s), s)));
+  const params = shapes.map((s) => tf.variable(tf.tensor(values(s), s)));
   const optimizer = make(params);
   for (let step = 0; step < 4; step++) {
-    const grads = SHAPES.map((s) => tf.tensor(values(s), s));
+    const grads = shapes.map((s) => tf.tensor(values(s), s));
     optimizer.step(grads);
     tf.dispose(grads);
   }
@@ -59,6 +66,28 @@ for (const [name, make] of Object.entries(OPTIMIZERS)) {
     assert.deepEqual(fused.params, reference.params, "parameters");
   });
 }
+
+Deno.test("fused wasm Adam shared out among 3 threads equals the op-by-op update bit for bit (cuts inside odd-sized tensors)", async () => {
+  // 210,005 floats: each thread's share (≥ 65,536) ends inside a tensor, at a multiple of 4 of its own elements
+  const shapes = [[70001], [3], [273, 513], [1]];
+  const adam = OPTIMIZERS["Adam, weight decay"];
+  const reference = await train("cpu", adam, "threads", shapes);
+  await initBackend("wasm");
+  await setWasmThreads(3);
+  try {
+    assert.equal(wasmThreads(), 3);
+    const before = heapThreads()!.shared;
+    const fused = await train("wasm", adam, "threads", shapes);
+    assert.ok(heapThreads()!.shared >= before + 4, "every step's update ran on more than one thread");
+    // where the first value differs (a diff of arrays this long would not fit in memory)
+    const firstDifference = (x: number[][], y: number[][]) =>
+      x.map((v, i) => [i, v.findIndex((e, j) => !Object.is(e, y[i][j]))]).find(([, j]) => j >= 0) ?? null;
+    assert.deepEqual(firstDifference(fused.slots, reference.slots), null, "slots");
+    assert.deepEqual(firstDifference(fused.params, reference.params), null, "parameters");
+  } finally {
+    await setWasmThreads(1);
+  }
+});
 
 Deno.test("fused wasm updates keep the tensor count flat across steps", async () => {
   await initBackend("wasm");

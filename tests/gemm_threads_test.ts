@@ -1,14 +1,15 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { instantiateWat, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../lib/wasm/instantiate_wat.ts";
 import { type Args, gemmBatch, MIN_FLOPS, ThreadedGemm } from "../lib/wasm/gemm_threads.ts";
+import { HeapThreads } from "../lib/wasm/heap_threads.ts";
 import { initBackend, tf } from "../lib/tf.ts";
-import { packedKernels, setWasmThreads, wasmThreads } from "../lib/tf/wasm_batch_matmul.ts";
+import { heapThreads, setWasmThreads, wasmThreads } from "../lib/tf/wasm_batch_matmul.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { BatchNorm, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from "../lib/nn/mod.ts";
 import { Adam } from "../lib/train/adam.ts";
 import { crossEntropy } from "../lib/train/losses.ts";
 
-/** One product through a gemm on a fresh heap: C is `ldc` wide, its product band starts at column `c0`. */
+/** One product through a gemm on a fresh shared heap: C is `ldc` wide, its product band starts at column `c0`. */
 interface Case {
   M: number;
   K: number;
@@ -19,12 +20,26 @@ interface Case {
   ldc?: number;
 }
 
+/** A shared heap of `floats` floats (after 64 bytes) with room for two workers' work buffers after them. */
+function sharedHeap(floats: number): { heap: WebAssembly.Memory; workers: number[] } {
+  const heap = new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true });
+  const end = 64 + 4 * floats;
+  heap.grow(Math.ceil((end + 3 * 4 * PACKED_GEMM_WORK_FLOATS + 256) / 65536));
+  return { heap, workers: [0, 1, 2].map((w) => end + 64 + w * 4 * PACKED_GEMM_WORK_FLOATS) };
+}
+
+/** `gemm` on `threads` threads of `heap` (1: the packed kernel itself). */
+async function threadedGemm(heap: WebAssembly.Memory, threads: number, workers: number[]) {
+  const local = await instantiateWat<PackedGemm>("gemm_packed.wat", heap);
+  if (threads === 1) return { gemm: local, pool: null };
+  const pool = await HeapThreads.start(heap, threads, ["gemm_packed.wat"]);
+  assertEquals(pool.threads, threads, "every worker started");
+  return { gemm: new ThreadedGemm(pool, local, workers.slice(1, threads)), pool };
+}
+
 async function products(c: Case, threads: number[]): Promise<Float32Array[]> {
   const { M, K, N } = c, ldc = c.ldc ?? N;
-  const heap = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
-  const floats = 16 + M * K + K * N + M * ldc + PACKED_GEMM_WORK_FLOATS + 64;
-  heap.grow(Math.ceil((4 * floats) / 65536));
-  const local = await instantiateWat<PackedGemm>("gemm_packed.wat", heap);
+  const { heap, workers } = sharedHeap(M * K + K * N + M * ldc + PACKED_GEMM_WORK_FLOATS);
   const a = 64, b = a + 4 * M * K, cPtr = b + 4 * K * N, work = cPtr + 4 * M * ldc;
   const f = new Float32Array(heap.buffer), rng = new Rng("gemm-threads");
   for (let i = a / 4; i < work / 4; i++) f[i] = rng.uniform(-0.5, 0.5);
@@ -33,17 +48,14 @@ async function products(c: Case, threads: number[]): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (const t of threads) {
     f.set(initialC, cPtr / 4);
-    const g = t === 1 ? local : new ThreadedGemm(heap, local, t);
-    if (g instanceof ThreadedGemm) {
-      await g.ready();
-      assertEquals(g.helpers, t - 1, "every worker started");
+    const { gemm, pool } = await threadedGemm(heap, t, workers);
+    try {
+      gemm.gemm(a, sai, sak, b, sbk, sbj, cPtr, ldc, M, K, N, work, c.accumulate ? 1 : 0);
+      if (pool) assertEquals(pool.shared, 1, "the product was split across the threads");
+    } finally {
+      pool?.close();
     }
-    g.gemm(a, sai, sak, b, sbk, sbj, cPtr, ldc, M, K, N, work, c.accumulate ? 1 : 0);
-    if (g instanceof ThreadedGemm) {
-      assertEquals(g.splits, 1, "the product was split across the threads");
-      g.close();
-    }
-    out.push(new Float32Array(heap.buffer).slice(cPtr / 4, cPtr / 4 + M * ldc));
+    out.push(f.slice(cPtr / 4, cPtr / 4 + M * ldc));
   }
   return out;
 }
@@ -51,7 +63,7 @@ async function products(c: Case, threads: number[]): Promise<Float32Array[]> {
 Deno.test("threaded gemm equals one thread bit for bit: row and column splits, transposes, accumulation, a band of C", async () => {
   const cases: Case[] = [
     { M: 300, K: 130, N: 300 }, // rows
-    { M: 40, K: 400, N: 700 }, // columns (too few rows to split)
+    { M: 40, K: 400, N: 700 }, // columns
     { M: 257, K: 300, N: 160, transposeA: true },
     { M: 36, K: 513, N: 600, transposeB: true },
     { M: 200, K: 256, N: 200, accumulate: true },
@@ -67,29 +79,24 @@ Deno.test("threaded gemm equals one thread bit for bit: row and column splits, t
   }
 });
 
-Deno.test("a product with few multiply-adds per copied float (K = 25, 16 columns) stays on the main thread", async () => {
-  const M = 32768, K = 25, N = 16;
-  assert(2 * M * K * N >= MIN_FLOPS, "large enough that only its intensity keeps it whole");
-  const heap = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
+Deno.test("a product below MIN_FLOPS stays on the calling thread", async () => {
+  const M = 64, K = 64, N = 64;
+  assert(2 * M * K * N < MIN_FLOPS);
+  const { heap, workers } = sharedHeap(M * K + K * N + M * N + PACKED_GEMM_WORK_FLOATS);
   const a = 64, b = a + 4 * M * K, c = b + 4 * K * N, work = c + 4 * M * N;
-  heap.grow(Math.ceil((work + 4 * PACKED_GEMM_WORK_FLOATS + 256) / 65536));
-  const local = await instantiateWat<PackedGemm>("gemm_packed.wat", heap);
-  const g = new ThreadedGemm(heap, local, 2);
+  const { gemm, pool } = await threadedGemm(heap, 2, workers);
   try {
-    await g.ready();
-    g.gemm(a, K, 1, b, N, 1, c, N, M, K, N, work, 0);
-    assertEquals(g.splits, 0);
+    gemm.gemm(a, K, 1, b, N, 1, c, N, M, K, N, work, 0);
+    assertEquals(pool!.shared, 0);
   } finally {
-    g.close();
+    pool!.close();
   }
 });
 
 Deno.test("gemmBatch: independent products shared out whole among threads equal them one by one, bit for bit", async () => {
   const M = 128, K = 80, N = 72, count = 16;
-  const heap = new WebAssembly.Memory({ initial: 1, maximum: 16384 });
+  const { heap, workers } = sharedHeap(count * (M * K + K * N + M * N) + PACKED_GEMM_WORK_FLOATS);
   const a = 64, b = a + 4 * count * M * K, c = b + 4 * count * K * N, work = c + 4 * count * M * N;
-  heap.grow(Math.ceil((work + 4 * PACKED_GEMM_WORK_FLOATS + 256) / 65536));
-  const local = await instantiateWat<PackedGemm>("gemm_packed.wat", heap);
   const f = new Float32Array(heap.buffer), rng = new Rng("gemm-batch");
   for (let i = a / 4; i < work / 4; i++) f[i] = rng.uniform(-0.5, 0.5);
   const initialC = f.slice(c / 4, work / 4);
@@ -112,16 +119,15 @@ Deno.test("gemmBatch: independent products shared out whole among threads equal 
     ]);
     const results: Float32Array[] = [];
     for (const threads of [1, 2, 3]) {
-      new Float32Array(heap.buffer).set(initialC, c / 4);
-      const g = threads === 1 ? local : new ThreadedGemm(heap, local, threads);
+      f.set(initialC, c / 4);
+      const { gemm, pool } = await threadedGemm(heap, threads, workers);
       try {
-        if (g instanceof ThreadedGemm) await g.ready();
-        gemmBatch(g, products);
-        if (g instanceof ThreadedGemm) assertEquals(g.splits, 1, "the batch was shared out");
+        gemmBatch(gemm, products);
+        if (pool) assertEquals(pool.shared, 1, "the batch was shared out");
       } finally {
-        if (g instanceof ThreadedGemm) g.close();
+        pool?.close();
       }
-      results.push(new Float32Array(heap.buffer).slice(c / 4, work / 4));
+      results.push(f.slice(c / 4, work / 4));
     }
     assert(results[0].some((v) => v !== 0));
     // the first differing entry (a diff of whole arrays this long would take minutes to print)
@@ -158,10 +164,7 @@ Deno.test("a UvA-style training step (convs, BatchNorm, dense, Adam) gives the s
         opt.step(params.map((p) => grads[p.name]));
       });
     }
-    if (threads > 1) {
-      const g = packedKernels()!.gemm;
-      assert(g instanceof ThreadedGemm && g.splits > 0, "some products ran on both threads");
-    }
+    if (threads > 1) assert(heapThreads()!.shared > 0, "some kernels ran on both threads");
     const values = params.map((p) => Array.from(p.dataSync()));
     opt.dispose(), model.dispose(), tf.dispose([x, labels]);
     return values;

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { winogradApplies } from "../lib/tf/wasm_conv2d_winograd.ts";
+import { heapThreads, setWasmThreads, wasmThreads } from "../lib/tf/wasm_batch_matmul.ts";
 import { WINOGRAD_TILES, winogradFile, type WinogradTile, winogradWat } from "../lib/wasm/winograd_wat.ts";
 
 interface Layer {
@@ -104,6 +105,36 @@ for (const l of LAYERS) {
     }
   });
 }
+
+Deno.test("Winograd layers shared out among 3 threads (transforms by images and channels, products whole) equal 1 thread bit for bit", async () => {
+  const layers: Layer[] = [
+    { n: 12, h: 14, w: 14, c: 64, k: 64, r: 3 },
+    { n: 18, h: 14, w: 14, c: 32, k: 64, r: 5 },
+  ];
+  await initBackend("wasm");
+  try {
+    for (const l of layers) {
+      const rng = new Rng(`winograd threads ${JSON.stringify(l)}`);
+      const x = rng.fillNormal(new Float32Array(l.n * l.h * l.w * l.c)),
+        W = rng.fillNormal(new Float32Array(l.r * l.r * l.c * l.k));
+      const dy = rng.fillNormal(new Float32Array(l.n * l.h * l.w * l.k));
+      await setWasmThreads(1);
+      const one = await onBackend("wasm", l, x, W, dy);
+      await setWasmThreads(3);
+      assert.equal(wasmThreads(), 3);
+      const shared = heapThreads()!.shared;
+      const three = await onBackend("wasm", l, x, W, dy);
+      // forward and input gradient: 3 transforms and a batch of products each; filter gradient: 3 and a batch
+      assert.ok(heapThreads()!.shared - shared >= 10, `only ${heapThreads()!.shared - shared} calls were shared out`);
+      for (const name of ["y", "dx", "dW"] as const) {
+        const at = three[name].findIndex((v, i) => !Object.is(v, one[name][i]));
+        assert.equal(at, -1, `${name} of ${JSON.stringify(l)} differs first at ${at}`);
+      }
+    }
+  } finally {
+    await setWasmThreads(1);
+  }
+});
 
 Deno.test("the Winograd .wat files are their generator's output", () => {
   for (const tile of Object.keys(WINOGRAD_TILES) as WinogradTile[]) {

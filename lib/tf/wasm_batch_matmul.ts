@@ -18,33 +18,40 @@ import { wrapWasmKernel } from "./wrap_kernel.ts";
 import { type Gemm, instantiateWat, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../wasm/instantiate_wat.ts";
 import type { Im2colKernel } from "../native/engine.ts";
 import { ThreadedGemm } from "../wasm/gemm_threads.ts";
+import { HeapThreads } from "../wasm/heap_threads.ts";
 import { WINOGRAD_TILES, winogradFile, type WinogradTile } from "../wasm/winograd_wat.ts";
 
 const WINOGRAD_TILE_NAMES = Object.keys(WINOGRAD_TILES) as WinogradTile[];
 
 let gemm: Gemm | null = null;
 let gemmMemory: WebAssembly.Memory | null = null;
-/** The Winograd transforms (winograd_*.wat, wasm_conv2d_winograd.ts): the same kernels for each tile. */
-export interface WinogradKernel {
-  transform_input(x: number, V: number, n: number, h: number, w: number, c: number): void;
-  transform_output(M: number, y: number, n: number, h: number, w: number, k: number): void;
-  transform_filter(W: number, U: number, c: number, k: number, flip: number): void;
-  transform_output_gradient(dy: number, D: number, n: number, h: number, w: number, k: number): void;
-  transform_filter_gradient(S: number, dW: number, c: number, k: number): void;
-}
-
 interface ConvKernels {
   gemm: PackedGemm;
   im2col: Im2colKernel;
-  winograd: Record<WinogradTile, WinogradKernel>;
 }
 
 let packed: ConvKernels | null = null;
+let pool: HeapThreads | null = null;
 let threaded: ThreadedGemm | null = null;
+/** The workers' work buffers for the packed product, on the heap while `threaded` uses them. */
+let workBuffers: tf.TensorInfo[] = [];
 
-/** The packed product (on every thread set), im2col and Winograd's transforms on the wasm backend's heap (wasm_conv2d.ts), once enabled. */
+/** The kernels every heap thread has (heap_threads.ts): the products, im2col, Winograd's transforms and the updates. */
+export const HEAP_THREAD_FILES = [
+  "gemm_packed.wat",
+  "im2col.wat",
+  ...WINOGRAD_TILE_NAMES.map(winogradFile),
+  "update_rules.wat",
+];
+
+/** The packed product (on every thread), im2col and Winograd's transforms on the wasm backend's heap (wasm_conv2d.ts), once enabled. */
 export function packedKernels(): ConvKernels | null {
   return packed && threaded ? { ...packed, gemm: threaded } : packed;
+}
+
+/** The threads that run our kernels on the wasm backend's heap, once enabled (one, the calling thread, by default on one core). */
+export function heapThreads(): HeapThreads | null {
+  return pool;
 }
 
 /** gemm.wat on the wasm backend's heap (its transpose serves wasm_im2col.ts), once enabled. */
@@ -53,25 +60,38 @@ export function simdGemm(): Gemm | null {
 }
 
 /**
- * Threads for the wasm backend's large products and convolutions, the main thread included
- * (gemm_threads.ts). Results do not depend on it. Resolves once the workers are ready.
+ * Threads for the wasm backend's kernels, the calling thread included (heap_threads.ts). Results
+ * do not depend on it. Resolves once the workers are ready.
  */
 export async function setWasmThreads(threads: number): Promise<void> {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a whole number ≥ 1, not ${threads}`);
-  if (threaded?.threads === threads) return;
-  threaded?.close();
+  if (!gemmMemory || (pool?.requested === threads && pool.heap === gemmMemory)) return;
+  closeThreads();
+  pool = await HeapThreads.start(gemmMemory, packed ? threads : 1, packed ? HEAP_THREAD_FILES : []);
+  if (!packed || pool.threads === 1) return;
+  const backend = tf.findBackend("wasm") as WasmBackend;
+  workBuffers = Array.from(
+    { length: pool.threads - 1 },
+    () => backend.makeOutput([PACKED_GEMM_WORK_FLOATS], "float32"),
+  );
+  threaded = new ThreadedGemm(pool, packed.gemm, workBuffers.map((t) => heapOffset(backend, t)));
+}
+
+function closeThreads(): void {
+  pool?.close();
+  pool = null;
   threaded = null;
-  if (threads === 1 || !packed || !gemmMemory) return;
-  threaded = new ThreadedGemm(gemmMemory, packed.gemm, threads);
-  await threaded.ready();
+  const backend = tf.findBackend("wasm") as WasmBackend | undefined;
+  for (const t of workBuffers) backend?.disposeData(t.dataId);
+  workBuffers = [];
 }
 
-/** Threads the wasm products run on now (the main thread and the workers that started). */
+/** Threads the wasm kernels run on now (the calling thread and the workers that started). */
 export function wasmThreads(): number {
-  return threaded ? 1 + threaded.helpers : 1;
+  return pool?.threads ?? 1;
 }
 
-/** TSDL_THREADS when set, else every core up to 4 (the copies to the workers stop paying beyond). */
+/** TSDL_THREADS when set, else every core up to 4. */
 export function defaultWasmThreads(): number {
   let fromEnv: string | undefined;
   try {
@@ -92,21 +112,9 @@ export async function enableWasmGemm(memory: WebAssembly.Memory): Promise<void> 
   packed = await Promise.all([
     instantiateWat<PackedGemm>("gemm_packed.wat", memory),
     instantiateWat<Im2colKernel>("im2col.wat", memory),
-    Promise.all(WINOGRAD_TILE_NAMES.map((t) => instantiateWat<WinogradKernel>(winogradFile(t), memory))),
-  ]).then(
-    ([g, im2col, w]) => ({
-      gemm: g,
-      im2col,
-      winograd: Object.fromEntries(WINOGRAD_TILE_NAMES.map((t, i) => [t, w[i]])) as Record<
-        WinogradTile,
-        WinogradKernel
-      >,
-    }),
-    () => null,
-  );
+  ]).then(([g, im2col]) => ({ gemm: g, im2col }), () => null);
+  closeThreads();
   gemmMemory = memory;
-  threaded?.close();
-  threaded = null;
   await setWasmThreads(defaultWasmThreads());
 }
 

@@ -17,11 +17,11 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { heapOffset as at, type Scratch, type WasmBackend } from "./wasm_backend.ts";
-import { packedKernels } from "./wasm_batch_matmul.ts";
+import { heapThreads, packedKernels } from "./wasm_batch_matmul.ts";
 import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
 import type { ConvGeometry } from "./wasm_conv2d.ts";
 import { type Args as GemmArgs, gemmBatch } from "../wasm/gemm_threads.ts";
-import { WINOGRAD_TILES, type WinogradTile } from "../wasm/winograd_wat.ts";
+import { WINOGRAD_TILES, winogradFile, type WinogradTile } from "../wasm/winograd_wat.ts";
 
 /** Whether g is a Winograd layer: 3×3 or 5×5, stride 1, "same" padding, channels in fours, images over 2×2. */
 export function winogradApplies(g: ConvGeometry): boolean {
@@ -42,7 +42,32 @@ const tileSize = (g: ConvGeometry) => WINOGRAD_TILES[winogradTile(g)].m;
 const tiles = (g: ConvGeometry) => g.n * Math.ceil(g.h / tileSize(g)) * Math.ceil(g.w / tileSize(g));
 /** Elements ξ of the transform: (m + r − 1)². */
 const elements = (g: ConvGeometry) => (tileSize(g) + g.k - 1) ** 2;
-const transforms = (g: ConvGeometry) => packedKernels()!.winograd[winogradTile(g)];
+/** A transform's function on the heap threads. */
+const transform = (g: ConvGeometry, name: string) => `${winogradFile(winogradTile(g))}:${name}`;
+/** Each thread's share of a transform reads or writes at least this many floats (a round trip's worth). */
+const LEAST_SHARE_FLOATS = 1 << 15;
+
+/** A tile transform of images [r0, r1) of an image tensor `image` with `c` channels, shared out by images. */
+function eachImage(g: ConvGeometry, name: string, a: number, b: number, c: number): void {
+  heapThreads()!.forRanges(
+    transform(g, name),
+    g.n,
+    (r0, r1) => [a, b, g.n, g.h, g.w, c, r0, r1],
+    1,
+    Math.ceil(LEAST_SHARE_FLOATS / (g.h * g.w * c)),
+  );
+}
+
+/** A filter transform of input channels [c0, c1) (`extra`: its arguments after c and k), shared out by channels. */
+function eachInputChannel(g: ConvGeometry, name: string, a: number, b: number, extra: number[]): void {
+  heapThreads()!.forRanges(
+    transform(g, name),
+    g.c,
+    (c0, c1) => [a, b, g.c, g.co, ...extra, c0, c1],
+    1,
+    Math.ceil(LEAST_SHARE_FLOATS / (elements(g) * g.co)),
+  );
+}
 
 /**
  * The products C_ξ = op(A_ξ)·op(B_ξ), one per element ξ: A_ξ at a + ξ·aSize floats read with
@@ -86,10 +111,10 @@ function convolve(
   flipped: boolean,
 ): void {
   const { backend, scratch, g } = ctx, T = tiles(g), [cin, cout] = flipped ? [g.co, g.c] : [g.c, g.co];
-  const X = elements(g), winograd = transforms(g);
+  const X = elements(g);
   const V = scratch.floats(X * T * cin), U = scratch.floats(X * g.c * g.co), M = scratch.floats(X * T * cout);
-  winograd.transform_input(at(backend, input), at(backend, V), g.n, g.h, g.w, cin);
-  winograd.transform_filter(at(backend, filter), at(backend, U), g.c, g.co, flipped ? 1 : 0);
+  eachImage(g, "transform_input", at(backend, input), at(backend, V), cin);
+  eachInputChannel(g, "transform_filter", at(backend, filter), at(backend, U), [flipped ? 1 : 0]);
   const [sbk, sbj] = flipped ? [1, g.co] : [g.co, 1];
   products(
     ctx,
@@ -98,7 +123,7 @@ function convolve(
     at(backend, M),
     [T, cin, cout],
   );
-  winograd.transform_output(at(backend, M), at(backend, out), g.n, g.h, g.w, cout);
+  eachImage(g, "transform_output", at(backend, M), at(backend, out), cout);
 }
 
 /** y = conv(x, W). */
@@ -124,10 +149,10 @@ export function filterGradientWinograd(
   dW: tf.TensorInfo,
 ): void {
   const { backend, scratch, g } = ctx, T = tiles(g);
-  const X = elements(g), winograd = transforms(g);
+  const X = elements(g);
   const V = scratch.floats(X * T * g.c), D = scratch.floats(X * T * g.co), S = scratch.floats(X * g.c * g.co);
-  winograd.transform_input(at(backend, x), at(backend, V), g.n, g.h, g.w, g.c);
-  winograd.transform_output_gradient(at(backend, dy), at(backend, D), g.n, g.h, g.w, g.co);
+  eachImage(g, "transform_input", at(backend, x), at(backend, V), g.c);
+  eachImage(g, "transform_output_gradient", at(backend, dy), at(backend, D), g.co);
   products(
     ctx,
     { at: at(backend, V), size: T * g.c, sai: 1, sak: g.c }, // V_ξᵀ
@@ -135,5 +160,5 @@ export function filterGradientWinograd(
     at(backend, S),
     [g.c, T, g.co],
   );
-  winograd.transform_filter_gradient(at(backend, S), at(backend, dW), g.c, g.co);
+  eachInputChannel(g, "transform_filter_gradient", at(backend, S), at(backend, dW), []);
 }

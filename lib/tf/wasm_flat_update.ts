@@ -12,6 +12,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel } from "./wrap_kernel.ts";
 import { instantiateWat } from "../wasm/instantiate_wat.ts";
+import { type Call, rangeBounds } from "../wasm/heap_threads.ts";
+import { heapThreads } from "./wasm_batch_matmul.ts";
 
 /** The rules of update_rules.wat, each called as (p, g, slot…, p', slot'…, n, scalars…). */
 export type UpdateRule = "adam" | "sgd" | "sgd_momentum" | "adagrad";
@@ -74,22 +76,57 @@ function flatUpdate(
   if (slots.some((s) => tf.util.sizeFromShape(s.shape) !== total)) {
     throw new Error(`${FLAT_UPDATE}: the slots do not match the parameters`);
   }
-  let offset = 0;
-  params.forEach((p, i) => {
-    const n = tf.util.sizeFromShape(p.shape), skip = 4 * offset;
+  const sizes = params.map((p, i) => {
+    const n = tf.util.sizeFromShape(p.shape);
     if (tf.util.sizeFromShape(grads[i].shape) !== n) {
       throw new Error(`${FLAT_UPDATE}: gradient ${i} has the wrong size`);
     }
-    rules![rule](
-      at(p),
-      at(grads[i]),
-      ...slots.map((s) => at(s) + skip),
-      at(pOuts[i]),
-      ...slotOuts.map((s) => at(s) + skip),
-      n,
-      ...scalars,
-    );
-    offset += n;
+    return n;
   });
+  // Element e of parameter i sits at flat index offsets[i] + e; the update of [from, to) of it:
+  const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+  const call = (i: number, from: number, to: number): Call => {
+    const skip = 4 * (offsets[i] + from), own = 4 * from;
+    return [
+      `update_rules.wat:${rule}`,
+      at(params[i]) + own,
+      at(grads[i]) + own,
+      ...slots.map((s) => at(s) + skip),
+      at(pOuts[i]) + own,
+      ...slotOuts.map((s) => at(s) + skip),
+      to - from,
+      ...scalars,
+    ];
+  };
+  const pool = heapThreads();
+  if (!pool?.has(`update_rules.wat:${rule}`)) {
+    sizes.forEach((n, i) => rules![rule](...call(i, 0, n).slice(1) as number[]));
+  } else {
+    pool.run(shares(sizes, offsets, pool.threads).map((share) => share.map(([i, from, to]) => call(i, from, to))));
+  }
   return [...slotOuts, ...pOuts];
+}
+
+/** Each thread's share of an update at least this long (shorter updates stay on one thread). */
+const LEAST_SHARE = 1 << 16;
+
+/**
+ * The flat range of all parameters cut into one share per thread, each a list of pieces
+ * [parameter, from, to). A cut inside a parameter falls on a multiple of 4 of its own elements, so
+ * every element takes the same (vector or scalar) path of the kernel as in one call.
+ */
+function shares(sizes: number[], offsets: number[], threads: number): [number, number, number][][] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const cuts = rangeBounds(total, threads, 1, LEAST_SHARE).map((b) => {
+    const i = offsets.findLastIndex((o) => o <= b);
+    return b >= total ? total : offsets[i] + 4 * Math.floor((b - offsets[i]) / 4);
+  });
+  return cuts.slice(1).map((to, t) => {
+    const from = cuts[t], pieces: [number, number, number][] = [];
+    sizes.forEach((n, i) => {
+      const lo = Math.max(from, offsets[i]), hi = Math.min(to, offsets[i] + n);
+      if (hi > lo) pieces.push([i, lo - offsets[i], hi - offsets[i]]);
+    });
+    return pieces;
+  });
 }

@@ -4,18 +4,40 @@
  * caller decides where the floats live: tfjs-wasm's own heap, or an Arena of ours.
  */
 import wabtInit from "wabt";
+import { MAX_MEMORY_PAGES } from "./shared_memory.ts";
 
 const binaries = new Map<string, WebAssembly.Module>();
 
-/** Compiles `file` (next to this module) once per process and instantiates it on `memory`. */
+/**
+ * Compiles `file` (next to this module) once per process and instantiates it on `memory`, which
+ * may be shared (a module importing a shared memory must say so: see sharedWatBinary).
+ */
 export async function instantiateWat<Exports>(file: string, memory: WebAssembly.Memory): Promise<Exports> {
-  let compiled = binaries.get(file);
+  return new WebAssembly.Instance(await compiledWat(file, isShared(memory)), { env: { memory } }).exports as Exports;
+}
+
+/** `file` compiled once per process, importing an unshared memory or a shared one of up to MAX_MEMORY_PAGES. */
+export async function compiledWat(file: string, shared: boolean): Promise<WebAssembly.Module> {
+  const key = `${file}${shared ? " shared" : ""}`;
+  let compiled = binaries.get(key);
   if (!compiled) {
-    const source = await Deno.readTextFile(new URL(`./${file}`, import.meta.url));
-    compiled = await compileWat(file, expandRepeats(source));
-    binaries.set(file, compiled);
+    compiled = new WebAssembly.Module(
+      shared
+        ? await sharedWatBinary(file, MAX_MEMORY_PAGES)
+        : await watBinary(file, expandRepeats(await watSource(file))),
+    );
+    binaries.set(key, compiled);
   }
-  return new WebAssembly.Instance(compiled, { env: { memory } }).exports as Exports;
+  return compiled;
+}
+
+/** Whether `memory` is shared between threads (its buffer a SharedArrayBuffer). */
+export function isShared(memory: WebAssembly.Memory): boolean {
+  return memory.buffer instanceof SharedArrayBuffer;
+}
+
+function watSource(file: string): Promise<string> {
+  return Deno.readTextFile(new URL(`./${file}`, import.meta.url));
 }
 
 /** WebAssembly text → module (SIMD and relaxed SIMD enabled); `name` labels parse errors. */
@@ -41,7 +63,7 @@ export async function watBinary(name: string, source: string): Promise<Uint8Arra
  * a module that worker threads instantiate on one WebAssembly.Memory({ shared: true }).
  */
 export async function sharedWatBinary(file: string, maxPages: number): Promise<Uint8Array<ArrayBuffer>> {
-  const source = await Deno.readTextFile(new URL(`./${file}`, import.meta.url));
+  const source = await watSource(file);
   const shared = source.replace(
     '(import "env" "memory" (memory 1))',
     `(import "env" "memory" (memory 1 ${maxPages} shared))`,

@@ -20,9 +20,9 @@
 (module
   (import "env" "memory" (memory 1))
 
-;; V_ξ[t, c] = (Bᵀ d_t B)[ξ] for every tile of x [n, h, w, c].
+;; V_ξ[t, c] = (Bᵀ d_t B)[ξ] for every tile of images [r0, r1) of x [n, h, w, c].
   (func (export "transform_input") (param $x i32) (param $V i32) (param $n i32) (param $h i32) (param $w i32)
-                                   (param $c i32)
+                                   (param $c i32) (param $r0 i32) (param $r1 i32)
     (local $tY i32) (local $tX i32) (local $T i32) (local $cb i32) (local $xi i32) (local $t i32)
     (local $r i32) (local $ty i32) (local $tx i32) (local $cg i32) (local $o i32)
     (local $okr0 i32) (local $row0 i32) (local $okr1 i32) (local $row1 i32) (local $okr2 i32) (local $row2 i32) (local $okr3 i32) (local $row3 i32) (local $okr4 i32) (local $row4 i32) (local $okr5 i32) (local $row5 i32) (local $okc0 i32) (local $col0 i32) (local $okc1 i32) (local $col1 i32) (local $okc2 i32) (local $col2 i32) (local $okc3 i32) (local $col3 i32) (local $okc4 i32) (local $col4 i32) (local $okc5 i32) (local $col5 i32)
@@ -34,8 +34,10 @@
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (local.set $xi (i32.mul (local.get $T) (local.get $cb))) ;; bytes from one ξ to the next
+    (local.set $r (local.get $r0))
+    (local.set $t (i32.mul (local.get $r0) (i32.mul (local.get $tY) (local.get $tX))))
     (block $r_done (loop $rl
-      (br_if $r_done (i32.ge_u (local.get $r) (local.get $n)))
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $r1)))
       (local.set $ty (i32.const 0))
       (block $ty_done (loop $tyl
         (br_if $ty_done (i32.ge_u (local.get $ty) (local.get $tY)))
@@ -237,9 +239,10 @@
       (br $rl)))
   )
 
-;; y [n, h, w, k] from M [36][T][k]: y at (4ty + i, 4tx + j) = (Aᵀ M_t A)[i][j], inside the image.
+;; y [n, h, w, k] from M [36][T][k]: y at (4ty + i, 4tx + j) = (Aᵀ M_t A)[i][j], inside the image,
+  ;; for images [r0, r1).
   (func (export "transform_output") (param $M i32) (param $y i32) (param $n i32) (param $h i32) (param $w i32)
-                                    (param $c i32)
+                                    (param $c i32) (param $r0 i32) (param $r1 i32)
     (local $tY i32) (local $tX i32) (local $T i32) (local $cb i32) (local $xi i32) (local $t i32)
     (local $r i32) (local $ty i32) (local $tx i32) (local $cg i32) (local $o i32)
     (local $okr0 i32) (local $row0 i32) (local $okr1 i32) (local $row1 i32) (local $okr2 i32) (local $row2 i32) (local $okr3 i32) (local $row3 i32) (local $okc0 i32) (local $col0 i32) (local $okc1 i32) (local $col1 i32) (local $okc2 i32) (local $col2 i32) (local $okc3 i32) (local $col3 i32)
@@ -251,8 +254,10 @@
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (local.set $xi (i32.mul (local.get $T) (local.get $cb))) ;; bytes from one ξ to the next
+    (local.set $r (local.get $r0))
+    (local.set $t (i32.mul (local.get $r0) (i32.mul (local.get $tY) (local.get $tX))))
     (block $r_done (loop $rl
-      (br_if $r_done (i32.ge_u (local.get $r) (local.get $n)))
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $r1)))
       (local.set $ty (i32.const 0))
       (block $ty_done (loop $tyl
         (br_if $ty_done (i32.ge_u (local.get $ty) (local.get $tY)))
@@ -406,9 +411,10 @@
       (br $rl)))
   )
 
-;; D_ξ[t, k] = (A dy_t Aᵀ)[ξ] of every 4×4 tile of dy [n, h, w, k] (zeros outside the image).
+;; D_ξ[t, k] = (A dy_t Aᵀ)[ξ] of every 4×4 tile of images [r0, r1) of dy [n, h, w, k]
+  ;; (zeros outside the image).
   (func (export "transform_output_gradient") (param $dy i32) (param $D i32) (param $n i32) (param $h i32)
-                                             (param $w i32) (param $c i32)
+                                             (param $w i32) (param $c i32) (param $r0 i32) (param $r1 i32)
     (local $tY i32) (local $tX i32) (local $T i32) (local $cb i32) (local $xi i32) (local $t i32)
     (local $r i32) (local $ty i32) (local $tx i32) (local $cg i32) (local $o i32)
     (local $okr0 i32) (local $row0 i32) (local $okr1 i32) (local $row1 i32) (local $okr2 i32) (local $row2 i32) (local $okr3 i32) (local $row3 i32) (local $okc0 i32) (local $col0 i32) (local $okc1 i32) (local $col1 i32) (local $okc2 i32) (local $col2 i32) (local $okc3 i32) (local $col3 i32)
@@ -420,8 +426,10 @@
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (local.set $xi (i32.mul (local.get $T) (local.get $cb))) ;; bytes from one ξ to the next
+    (local.set $r (local.get $r0))
+    (local.set $t (i32.mul (local.get $r0) (i32.mul (local.get $tY) (local.get $tX))))
     (block $r_done (loop $rl
-      (br_if $r_done (i32.ge_u (local.get $r) (local.get $n)))
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $r1)))
       (local.set $ty (i32.const 0))
       (block $ty_done (loop $tyl
         (br_if $ty_done (i32.ge_u (local.get $ty) (local.get $tY)))
@@ -575,17 +583,19 @@
       (br $rl)))
   )
 
-;; U_ξ[c, k] = (G g Gᵀ)[ξ] of every filter g = W[·, ·, c, k] of W [3, 3, C, K] (flip = 1: of
+;; U_ξ[c, k] = (G g Gᵀ)[ξ] of every filter g = W[·, ·, c, k], c in [c0, c1), of W [3, 3, C, K] (flip = 1: of
   ;; W[2 − ky, 2 − kx, c, k], the input gradient's filter).
   (func (export "transform_filter") (param $W i32) (param $U i32) (param $c i32) (param $k i32) (param $flip i32)
+                                    (param $c0 i32) (param $c1 i32)
     (local $kb i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32)
     (local $g00 v128) (local $g01 v128) (local $g02 v128) (local $g10 v128) (local $g11 v128) (local $g12 v128) (local $g20 v128) (local $g21 v128) (local $g22 v128)
     (local $e00 v128) (local $e01 v128) (local $e02 v128) (local $e10 v128) (local $e11 v128) (local $e12 v128) (local $e20 v128) (local $e21 v128) (local $e22 v128) (local $e30 v128) (local $e31 v128) (local $e32 v128) (local $e40 v128) (local $e41 v128) (local $e42 v128) (local $e50 v128) (local $e51 v128) (local $e52 v128)
     (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (local.set $xi (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap (or ξ) to the next
+    (local.set $ci (local.get $c0))
     (block $c_done (loop $cl
-      (br_if $c_done (i32.ge_u (local.get $ci) (local.get $c)))
+      (br_if $c_done (i32.ge_u (local.get $ci) (local.get $c1)))
       (local.set $kg (i32.const 0))
       (block $k_done (loop $kl
         (br_if $k_done (i32.ge_u (local.get $kg) (local.get $kb)))
@@ -695,16 +705,18 @@
       (br $cl)))
   )
 
-;; dW [3, 3, C, K] = Gᵀ S G of S [36][C][K] (S_ξ = Σ_t V_ξ[t, c] · D_ξ[t, k]).
+;; dW [3, 3, C, K] = Gᵀ S G of S [36][C][K] (S_ξ = Σ_t V_ξ[t, c] · D_ξ[t, k]), for c in [c0, c1).
   (func (export "transform_filter_gradient") (param $S i32) (param $dW i32) (param $c i32) (param $k i32)
+                                             (param $c0 i32) (param $c1 i32)
     (local $kb i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32)
     (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128) (local $s04 v128) (local $s05 v128) (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128) (local $s14 v128) (local $s15 v128) (local $s20 v128) (local $s21 v128) (local $s22 v128) (local $s23 v128) (local $s24 v128) (local $s25 v128) (local $s30 v128) (local $s31 v128) (local $s32 v128) (local $s33 v128) (local $s34 v128) (local $s35 v128) (local $s40 v128) (local $s41 v128) (local $s42 v128) (local $s43 v128) (local $s44 v128) (local $s45 v128) (local $s50 v128) (local $s51 v128) (local $s52 v128) (local $s53 v128) (local $s54 v128) (local $s55 v128)
     (local $e00 v128) (local $e01 v128) (local $e02 v128) (local $e03 v128) (local $e04 v128) (local $e05 v128) (local $e10 v128) (local $e11 v128) (local $e12 v128) (local $e13 v128) (local $e14 v128) (local $e15 v128) (local $e20 v128) (local $e21 v128) (local $e22 v128) (local $e23 v128) (local $e24 v128) (local $e25 v128)
     (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (local.set $xi (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap (or ξ) to the next
+    (local.set $ci (local.get $c0))
     (block $c_done (loop $cl
-      (br_if $c_done (i32.ge_u (local.get $ci) (local.get $c)))
+      (br_if $c_done (i32.ge_u (local.get $ci) (local.get $c1)))
       (local.set $kg (i32.const 0))
       (block $k_done (loop $kl
         (br_if $k_done (i32.ge_u (local.get $kg) (local.get $kb)))

@@ -189,7 +189,7 @@ const decl = (prefix: string, r: number, c: number, ty = "v128") =>
 
 function tileLoops(body: string, preTile: string): string {
   return `    (block $r_done (loop $rl
-      (br_if $r_done (i32.ge_u (local.get $r) (local.get $n)))
+      (br_if $r_done (i32.ge_u (local.get $r) (local.get $r1)))
       (local.set $ty (i32.const 0))
       (block $ty_done (loop $tyl
         (br_if $ty_done (i32.ge_u (local.get $ty) (local.get $tY)))
@@ -223,6 +223,8 @@ const tileLocals = (m: number) =>
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (local.set $xi (i32.mul (local.get $T) (local.get $cb))) ;; bytes from one ξ to the next
+    (local.set $r (local.get $r0))
+    (local.set $t (i32.mul (local.get $r0) (i32.mul (local.get $tY) (local.get $tX))))
 `;
 
 /**
@@ -264,7 +266,7 @@ const indent = (lines: string[], pad: string) => lines.map((b) => pad + b).join(
 
 function filterLoops(body: string): string {
   return `    (block $c_done (loop $cl
-      (br_if $c_done (i32.ge_u (local.get $ci) (local.get $c)))
+      (br_if $c_done (i32.ge_u (local.get $ci) (local.get $c1)))
       (local.set $kg (i32.const 0))
       (block $k_done (loop $kl
         (br_if $k_done (i32.ge_u (local.get $kg) (local.get $kb)))
@@ -281,6 +283,7 @@ const FDECL = `    (local $kb i32) (local $xi i32) (local $ci i32) (local $kg i3
 `;
 const FLOCALS = `    (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (local.set $xi (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap (or ξ) to the next
+    (local.set $ci (local.get $c0))
 `;
 
 /** A matrix for a comment: rows by ";", fractions as a/b. */
@@ -341,9 +344,9 @@ export function winogradWat(tile: WinogradTile): string {
     "(local.set $o (i32.add (i32.add (local.get $V) (i32.mul (local.get $t) (local.get $cb))) (local.get $cg)))",
   );
   body.push(...rowsOf(f.BT, "e", n, n, (i, q, e) => `(v128.store ${at("(local.get $o)", n * i + q)} ${e})`));
-  out.push(`;; V_ξ[t, c] = (Bᵀ d_t B)[ξ] for every tile of x [n, h, w, c].
+  out.push(`;; V_ξ[t, c] = (Bᵀ d_t B)[ξ] for every tile of images [r0, r1) of x [n, h, w, c].
   (func (export "transform_input") (param $x i32) (param $V i32) (param $n i32) (param $h i32) (param $w i32)
-                                   (param $c i32)
+                                   (param $c i32) (param $r0 i32) (param $r1 i32)
 ${TILE_DECL}    ${pixLocals(n, n)}
     ${decl("d", n, n)}
     ${decl("e", n, n)}${temps(body)}
@@ -367,9 +370,10 @@ ${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "x", n, n,
     ),
   );
   out.push(
-    `;; y [n, h, w, k] from M [${n * n}][T][k]: y at (${m}ty + i, ${m}tx + j) = (Aᵀ M_t A)[i][j], inside the image.
+    `;; y [n, h, w, k] from M [${n * n}][T][k]: y at (${m}ty + i, ${m}tx + j) = (Aᵀ M_t A)[i][j], inside the image,
+  ;; for images [r0, r1).
   (func (export "transform_output") (param $M i32) (param $y i32) (param $n i32) (param $h i32) (param $w i32)
-                                    (param $c i32)
+                                    (param $c i32) (param $r0 i32) (param $r1 i32)
 ${TILE_DECL}    ${pixLocals(m, m)}
     ${decl("m", n, n)}
     ${decl("u", m, n)}${temps(body)}
@@ -385,9 +389,10 @@ ${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "y", m, m,
     "(local.set $o (i32.add (i32.add (local.get $D) (i32.mul (local.get $t) (local.get $cb))) (local.get $cg)))",
   );
   body.push(...rowsOf(f.A, "e", n, m, (i, q, e) => `(v128.store ${at("(local.get $o)", n * i + q)} ${e})`));
-  out.push(`;; D_ξ[t, k] = (A dy_t Aᵀ)[ξ] of every ${m}×${m} tile of dy [n, h, w, k] (zeros outside the image).
+  out.push(`;; D_ξ[t, k] = (A dy_t Aᵀ)[ξ] of every ${m}×${m} tile of images [r0, r1) of dy [n, h, w, k]
+  ;; (zeros outside the image).
   (func (export "transform_output_gradient") (param $dy i32) (param $D i32) (param $n i32) (param $h i32)
-                                             (param $w i32) (param $c i32)
+                                             (param $w i32) (param $c i32) (param $r0 i32) (param $r1 i32)
 ${TILE_DECL}    ${pixLocals(m, m)}
     ${decl("g", m, m)}
     ${decl("e", n, m)}${temps(body)}
@@ -419,13 +424,16 @@ ${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "dy", m, m
       (i, q, e) => `(v128.store ${at("(i32.add (local.get $U) (local.get $o))", n * i + q)} ${e})`,
     ),
   );
-  out.push(`;; U_ξ[c, k] = (G g Gᵀ)[ξ] of every filter g = W[·, ·, c, k] of W [${r}, ${r}, C, K] (flip = 1: of
+  out.push(
+    `;; U_ξ[c, k] = (G g Gᵀ)[ξ] of every filter g = W[·, ·, c, k], c in [c0, c1), of W [${r}, ${r}, C, K] (flip = 1: of
   ;; W[${r - 1} − ky, ${r - 1} − kx, c, k], the input gradient's filter).
   (func (export "transform_filter") (param $W i32) (param $U i32) (param $c i32) (param $k i32) (param $flip i32)
+                                    (param $c0 i32) (param $c1 i32)
 ${FDECL}    ${decl("g", r, r)}
     ${decl("e", n, r)}${temps(body)}
 ${FLOCALS}${filterLoops(indent(body, "        "))}  )
-`);
+`,
+  );
 
   // transform_filter_gradient: dW = Gᵀ S G
   body = [];
@@ -444,12 +452,15 @@ ${FLOCALS}${filterLoops(indent(body, "        "))}  )
       (i, q, e) => `(v128.store ${at("(i32.add (local.get $dW) (local.get $o))", r * i + q)} ${e})`,
     ),
   );
-  out.push(`;; dW [${r}, ${r}, C, K] = Gᵀ S G of S [${n * n}][C][K] (S_ξ = Σ_t V_ξ[t, c] · D_ξ[t, k]).
+  out.push(
+    `;; dW [${r}, ${r}, C, K] = Gᵀ S G of S [${n * n}][C][K] (S_ξ = Σ_t V_ξ[t, c] · D_ξ[t, k]), for c in [c0, c1).
   (func (export "transform_filter_gradient") (param $S i32) (param $dW i32) (param $c i32) (param $k i32)
+                                             (param $c0 i32) (param $c1 i32)
 ${FDECL}    ${decl("s", n, n)}
     ${decl("e", r, n)}${temps(body)}
 ${FLOCALS}${filterLoops(indent(body, "        "))}  )
-`);
+`,
+  );
   out.push(")\n");
   return out.join("\n");
 }

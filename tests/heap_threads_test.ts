@@ -1,0 +1,87 @@
+/**
+ * tfjs-wasm's heap made shared (lib/wasm/shared_memory.ts) and the threads that run our kernels on
+ * it (lib/wasm/heap_threads.ts): the rewritten module is the same module with a shared memory, the
+ * tfjs heap is shared once the backend starts, jobs run on the threads they are given, a kernel
+ * that traps on a worker is reported there and leaves the pool usable, and ranges cover their
+ * extent exactly.
+ */
+import { deepStrictEqual as assertEquals, ok as assert, throws as assertThrows } from "node:assert/strict";
+import { MAX_MEMORY_PAGES, withSharedMemory } from "../lib/wasm/shared_memory.ts";
+import { isShared, watBinary } from "../lib/wasm/instantiate_wat.ts";
+import { HeapThreads, rangeBounds } from "../lib/wasm/heap_threads.ts";
+import { initBackend, tf } from "../lib/tf.ts";
+import { wasmHeap } from "../lib/tf/wasm_backend.ts";
+
+const module = (memory: string) =>
+  watBinary(
+    "t",
+    `(module (memory (export "memory") ${memory})
+       (func (export "put") (param $at i32) (param $v f32) (f32.store (local.get $at) (local.get $v))))`,
+  );
+
+Deno.test("withSharedMemory gives a module's own memory the shared flag and a maximum, and changes nothing else", async () => {
+  for (const [declared, max] of [["2", MAX_MEMORY_PAGES], ["2 9", 9]] as const) {
+    const binary = await module(declared), shared = withSharedMemory(binary)!;
+    const plain = new WebAssembly.Instance(new WebAssembly.Module(binary)).exports;
+    const patched = new WebAssembly.Instance(new WebAssembly.Module(shared)).exports;
+    const memory = patched.memory as WebAssembly.Memory;
+    assert(!isShared(plain.memory as WebAssembly.Memory) && isShared(memory), declared);
+    assertEquals(memory.buffer.byteLength, 2 * 65536);
+    (patched.put as (at: number, v: number) => void)(8, 1.5);
+    assertEquals(new Float32Array(memory.buffer)[2], 1.5);
+    memory.grow(max - 2);
+    assertThrows(() => memory.grow(1), RangeError, `the maximum is ${max} pages`);
+  }
+  assertEquals(withSharedMemory(await module("1 1 shared")), null, "already shared");
+  const imports = await watBinary("i", `(module (import "env" "memory" (memory 1)))`);
+  assertEquals(withSharedMemory(imports), null, "an imported memory is the importer's to share");
+});
+
+Deno.test("the wasm backend's heap is shared", async () => {
+  await initBackend("wasm");
+  const heap = wasmHeap(tf.backend());
+  assert(heap !== null && isShared(heap));
+});
+
+Deno.test("HeapThreads runs each job on its own thread; a trap on a worker is reported and the pool goes on", async () => {
+  const heap = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+  const pool = await HeapThreads.start(heap, 3, ["layer_passes.wat"]);
+  try {
+    assertEquals(pool.threads, 3);
+    const f = new Float32Array(heap.buffer), n = 1000;
+    for (let i = 0; i < n; i++) f[i] = i - 500;
+    // y = sign(x) over three ranges of 1000 floats, one per thread
+    pool.forRanges("layer_passes.wat:sign", n, (from, to) => [4 * from, 4 * (n + from), to - from], 4);
+    assertEquals(Array.from(f.subarray(n, 2 * n)), Array.from(f.subarray(0, n), Math.sign));
+    assertEquals(pool.shared, 1);
+    assertThrows(
+      () => pool.run([[], [["layer_passes.wat:sign", 0, 4 * 65536 * 4, 8]]]),
+      /a kernel failed on worker thread 1/,
+    );
+    f.fill(0, n, 2 * n);
+    pool.forRanges("layer_passes.wat:sign", n, (from, to) => [4 * from, 4 * (n + from), to - from], 4);
+    assertEquals(f[2 * n - 1], 1, "the pool still works");
+    assertThrows(() => pool.run([[["no.wat:such", 1]]]), /no kernel no.wat:such/);
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("an unshared heap gets one thread", async () => {
+  const pool = await HeapThreads.start(new WebAssembly.Memory({ initial: 1 }), 2, ["layer_passes.wat"]);
+  assertEquals(pool.threads, 1);
+  pool.close();
+});
+
+Deno.test("rangeBounds: at most one range per thread, aligned, none shorter than asked, covering the extent", () => {
+  assertEquals(rangeBounds(10, 3), [0, 3, 7, 10]);
+  assertEquals(rangeBounds(100, 2, 8), [0, 48, 100]);
+  assertEquals(rangeBounds(100, 4, 1, 40), [0, 50, 100]);
+  assertEquals(rangeBounds(5, 4, 1, 40), [0, 5]);
+  for (const [total, threads, align, least] of [[1000, 3, 4, 1], [37, 5, 8, 2], [1, 2, 1, 1]]) {
+    const b = rangeBounds(total, threads, align, least);
+    assert(b[0] === 0 && b.at(-1) === total && b.length - 1 <= threads);
+    assert(b.slice(1, -1).every((x) => x % align === 0));
+    assert(b.slice(1).every((x, i) => x > b[i]));
+  }
+});
