@@ -137,7 +137,7 @@ Deno.test("gemmBatch: independent products shared out whole among threads equal 
   }
 });
 
-Deno.test("a UvA-style training step (convs, BatchNorm, dense, Adam) gives the same parameters on 1 and 2 threads", async () => {
+Deno.test("a UvA-style training step (convs, BatchNorm, pools, ReLU, dense, Adam) gives the same parameters on 1 and 2 threads", async () => {
   await initBackend("wasm");
   const run = async (threads: number) => {
     await setWasmThreads(threads);
@@ -171,7 +171,9 @@ Deno.test("a UvA-style training step (convs, BatchNorm, dense, Adam) gives the s
   };
   try {
     const one = await run(1), two = await run(2);
-    assertEquals(two, one);
+    // the first parameter and entry that differ (a diff of arrays this long would not fit in memory)
+    const differences = two.map((p, i) => [i, p.findIndex((v, j) => !Object.is(v, one[i][j]))]);
+    assertEquals(differences.filter(([, j]) => j >= 0), []);
   } finally {
     await setWasmThreads(1);
   }

@@ -36,12 +36,14 @@ let threaded: ThreadedGemm | null = null;
 /** The workers' work buffers for the packed product, on the heap while `threaded` uses them. */
 let workBuffers: tf.TensorInfo[] = [];
 
-/** The kernels every heap thread has (heap_threads.ts): the products, im2col, Winograd's transforms and the updates. */
+/** The kernels every heap thread has (heap_threads.ts): products, im2col, Winograd, the updates, pool gradients, passes. */
 export const HEAP_THREAD_FILES = [
   "gemm_packed.wat",
   "im2col.wat",
   ...WINOGRAD_TILE_NAMES.map(winogradFile),
   "update_rules.wat",
+  "max_pool_grad.wat",
+  "layer_passes.wat",
 ];
 
 /** The packed product (on every thread), im2col and Winograd's transforms on the wasm backend's heap (wasm_conv2d.ts), once enabled. */
@@ -52,6 +54,23 @@ export function packedKernels(): ConvKernels | null {
 /** The threads that run our kernels on the wasm backend's heap, once enabled (one, the calling thread, by default on one core). */
 export function heapThreads(): HeapThreads | null {
   return pool;
+}
+
+/**
+ * `fn` ("file:export") over [0, total), shared out among the heap threads in ranges (bounds
+ * multiples of `align`, none shorter than `least`) when they have it: args(from, to) gives the
+ * call for [from, to). Without them, `local` (the same kernel on this thread) over all of it.
+ */
+export function shareOut(
+  fn: string,
+  total: number,
+  args: (from: number, to: number) => number[],
+  local: (...args: number[]) => void,
+  align = 1,
+  least = 1,
+): void {
+  if (pool?.has(fn)) pool.forRanges(fn, total, args, align, least);
+  else local(...args(0, total));
 }
 
 /** gemm.wat on the wasm backend's heap (its transpose serves wasm_im2col.ts), once enabled. */
@@ -68,7 +87,7 @@ export async function setWasmThreads(threads: number): Promise<void> {
   if (!gemmMemory || (pool?.requested === threads && pool.heap === gemmMemory)) return;
   closeThreads();
   pool = await HeapThreads.start(gemmMemory, packed ? threads : 1, packed ? HEAP_THREAD_FILES : []);
-  if (!packed || pool.threads === 1) return;
+  if (!packed) return;
   const backend = tf.findBackend("wasm") as WasmBackend;
   workBuffers = Array.from(
     { length: pool.threads - 1 },

@@ -23,6 +23,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel, wrapWasmKernel } from "./wrap_kernel.ts";
 import { instantiateWat } from "../wasm/instantiate_wat.ts";
+import { shareOut } from "./wasm_batch_matmul.ts";
 
 type TensorInfo = tf.TensorInfo;
 
@@ -133,11 +134,14 @@ function reluGrad(
 ): TensorInfo {
   const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
   const dx = backend.makeOutput(x.shape, "float32");
-  passes!.relu_grad(
-    heapOffset(backend, x),
-    heapOffset(backend, dy),
-    heapOffset(backend, dx),
+  const [px, pdy, pdx] = [x, dy, dx].map((t) => heapOffset(backend, t));
+  shareOut(
+    "layer_passes.wat:relu_grad",
     tf.util.sizeFromShape(x.shape),
+    (from, to) => [px + 4 * from, pdy + 4 * from, pdx + 4 * from, to - from],
+    passes!.relu_grad,
+    4,
+    1 << 16,
   );
   return dx;
 }

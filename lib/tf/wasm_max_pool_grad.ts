@@ -13,6 +13,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { instantiateWat } from "../wasm/instantiate_wat.ts";
+import { shareOut } from "./wasm_batch_matmul.ts";
 
 interface MaxPoolGradKernel {
   max_pool_grad(...args: number[]): void;
@@ -61,8 +62,18 @@ export function maxPoolGradDirect(original: tf.KernelFunc): tf.KernelFunc {
     if (!twoByTwo || H !== 2 * OH || W !== 2 * OW) out.fill(0);
     if (simd) {
       const at = (t: TensorInfo) => heapOffset(backend, t);
-      if (twoByTwo) simd.max_pool_grad_2x2(at(input), at(dy), at(dx), batchSize, H, W, C, OH, OW);
-      else simd.max_pool_grad(at(input), at(dy), at(dx), batchSize, H, W, C, OH, OW, kh, kw, sh, sw, top, left);
+      // images are independent: a thread's share is a run of them
+      const [px, pdy, pdx] = [at(input), at(dy), at(dx)], image = H * W * C, pooled = OH * OW * C;
+      const shape = [H, W, C, OH, OW, ...(twoByTwo ? [] : [kh, kw, sh, sw, top, left])];
+      const name = twoByTwo ? "max_pool_grad_2x2" : "max_pool_grad";
+      shareOut(
+        `max_pool_grad.wat:${name}`,
+        batchSize,
+        (r0, r1) => [px + 4 * r0 * image, pdy + 4 * r0 * pooled, pdx + 4 * r0 * image, r1 - r0, ...shape],
+        simd[name],
+        1,
+        Math.ceil((1 << 16) / image),
+      );
       return dx;
     }
     for (let n = 0; n < batchSize; n++) {
