@@ -68,8 +68,8 @@ for (const [name, make] of Object.entries(OPTIMIZERS)) {
 }
 
 Deno.test("fused wasm Adam shared out among 3 threads equals the op-by-op update bit for bit (cuts inside odd-sized tensors)", async () => {
-  // 210,005 floats: each thread's share (≥ 65,536) ends inside a tensor, at a multiple of 4 of its own elements
-  const shapes = [[70001], [3], [273, 513], [1]];
+  // 825,830 floats: each thread's share (≥ LEAST_SHARE_FLOATS) ends inside a tensor, at a multiple of 4 of its own elements
+  const shapes = [[300001], [3], [513, 1025], [1]];
   const adam = OPTIMIZERS["Adam, weight decay"];
   const reference = await train("cpu", adam, "threads", shapes);
   await initBackend("wasm");

@@ -156,8 +156,8 @@ Deno.test("a UvA-style training step (convs, BatchNorm, pools, ReLU, dense, Adam
     );
     model.train(true);
     const params = model.parameters(), opt = new Adam(params, 1e-3);
-    const x = tf.randomUniform([32, 16, 16, 3], 0, 1, "float32", 7),
-      labels = tf.tensor1d([...Array(32).keys()].map((i) => i % 10), "int32");
+    const x = tf.randomUniform([64, 16, 16, 3], 0, 1, "float32", 7),
+      labels = tf.tensor1d([...Array(64).keys()].map((i) => i % 10), "int32");
     for (let s = 0; s < 2; s++) {
       tf.tidy(() => {
         const { grads } = tf.variableGrads(() => crossEntropy(model.forward(x), labels) as tf.Scalar, params);

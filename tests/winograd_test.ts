@@ -108,8 +108,9 @@ for (const l of LAYERS) {
 
 Deno.test("Winograd layers shared out among 3 threads (transforms by images and channels, products whole) equal 1 thread bit for bit", async () => {
   const layers: Layer[] = [
-    { n: 12, h: 14, w: 14, c: 64, k: 64, r: 3 },
-    { n: 18, h: 14, w: 14, c: 32, k: 64, r: 5 },
+    // large enough that every transform's share holds LEAST_SHARE_FLOATS
+    { n: 33, h: 14, w: 14, c: 128, k: 128, r: 3 },
+    { n: 48, h: 14, w: 14, c: 64, k: 128, r: 5 },
   ];
   await initBackend("wasm");
   try {

@@ -80,20 +80,25 @@ export function simdGemm(): Gemm | null {
 
 /**
  * Threads for the wasm backend's kernels, the calling thread included (heap_threads.ts). Results
- * do not depend on it. Resolves once the workers are ready.
+ * do not depend on it. Resolves once the workers are ready; going down (and back up to the
+ * number started) only changes how many take calls, so alternating costs nothing.
  */
 export async function setWasmThreads(threads: number): Promise<void> {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a whole number ≥ 1, not ${threads}`);
-  if (!gemmMemory || (pool?.requested === threads && pool.heap === gemmMemory)) return;
-  closeThreads();
-  pool = await HeapThreads.start(gemmMemory, packed ? threads : 1, packed ? HEAP_THREAD_FILES : []);
-  if (!packed) return;
-  const backend = tf.findBackend("wasm") as WasmBackend;
-  workBuffers = Array.from(
-    { length: pool.threads - 1 },
-    () => backend.makeOutput([PACKED_GEMM_WORK_FLOATS], "float32"),
-  );
-  threaded = new ThreadedGemm(pool, packed.gemm, workBuffers.map((t) => heapOffset(backend, t)));
+  if (!gemmMemory) return;
+  if (!pool || pool.heap !== gemmMemory || pool.requested < threads) {
+    closeThreads();
+    pool = await HeapThreads.start(gemmMemory, packed ? threads : 1, packed ? HEAP_THREAD_FILES : []);
+    if (packed) {
+      const backend = tf.findBackend("wasm") as WasmBackend;
+      workBuffers = Array.from(
+        { length: pool.requested - 1 },
+        () => backend.makeOutput([PACKED_GEMM_WORK_FLOATS], "float32"),
+      );
+      threaded = new ThreadedGemm(pool, packed.gemm, workBuffers.map((t) => heapOffset(backend, t)));
+    }
+  }
+  pool.use(Math.min(threads, pool.requested));
 }
 
 function closeThreads(): void {

@@ -21,6 +21,7 @@ import { heapThreads, packedKernels } from "./wasm_batch_matmul.ts";
 import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
 import type { ConvGeometry } from "./wasm_conv2d.ts";
 import { type Args as GemmArgs, gemmBatch } from "../wasm/gemm_threads.ts";
+import { LEAST_SHARE_FLOATS } from "../wasm/heap_threads.ts";
 import { WINOGRAD_TILES, winogradFile, type WinogradTile } from "../wasm/winograd_wat.ts";
 
 /** Whether g is a Winograd layer: 3×3 or 5×5, stride 1, "same" padding, channels in fours, images over 2×2. */
@@ -44,17 +45,19 @@ const tiles = (g: ConvGeometry) => g.n * Math.ceil(g.h / tileSize(g)) * Math.cei
 const elements = (g: ConvGeometry) => (tileSize(g) + g.k - 1) ** 2;
 /** A transform's function on the heap threads. */
 const transform = (g: ConvGeometry, name: string) => `${winogradFile(winogradTile(g))}:${name}`;
-/** Each thread's share of a transform reads or writes at least this many floats (a round trip's worth). */
-const LEAST_SHARE_FLOATS = 1 << 15;
 
-/** A tile transform of images [r0, r1) of an image tensor `image` with `c` channels, shared out by images. */
+/**
+ * A tile transform of images [r0, r1) between an image tensor with `c` channels and its transform,
+ * shared out by images; a share's size is what it writes or reads of the transform, the larger side.
+ */
 function eachImage(g: ConvGeometry, name: string, a: number, b: number, c: number): void {
+  const transformFloatsPerImage = (elements(g) * tiles(g) / g.n) * c;
   heapThreads()!.forRanges(
     transform(g, name),
     g.n,
     (r0, r1) => [a, b, g.n, g.h, g.w, c, r0, r1],
     1,
-    Math.ceil(LEAST_SHARE_FLOATS / (g.h * g.w * c)),
+    Math.ceil(LEAST_SHARE_FLOATS / transformFloatsPerImage),
   );
 }
 

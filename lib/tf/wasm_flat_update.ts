@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel } from "./wrap_kernel.ts";
 import { instantiateWat } from "../wasm/instantiate_wat.ts";
-import { type Call, rangeBounds } from "../wasm/heap_threads.ts";
+import { type Call, LEAST_SHARE_FLOATS, rangeBounds } from "../wasm/heap_threads.ts";
 import { heapThreads } from "./wasm_batch_matmul.ts";
 
 /** The rules of update_rules.wat, each called as (p, g, slot…, p', slot'…, n, scalars…). */
@@ -107,9 +107,6 @@ function flatUpdate(
   return [...slotOuts, ...pOuts];
 }
 
-/** Each thread's share of an update at least this long (shorter updates stay on one thread). */
-const LEAST_SHARE = 1 << 16;
-
 /**
  * The flat range of all parameters cut into one share per thread, each a list of pieces
  * [parameter, from, to). A cut inside a parameter falls on a multiple of 4 of its own elements, so
@@ -117,7 +114,7 @@ const LEAST_SHARE = 1 << 16;
  */
 function shares(sizes: number[], offsets: number[], threads: number): [number, number, number][][] {
   const total = sizes.reduce((a, b) => a + b, 0);
-  const cuts = rangeBounds(total, threads, 1, LEAST_SHARE).map((b) => {
+  const cuts = rangeBounds(total, threads, 1, LEAST_SHARE_FLOATS).map((b) => {
     const i = offsets.findLastIndex((o) => o <= b);
     return b >= total ? total : offsets[i] + 4 * Math.floor((b - offsets[i]) / 4);
   });

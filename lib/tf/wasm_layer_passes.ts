@@ -24,6 +24,7 @@ import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel, wrapWasmKernel } from "./wrap_kernel.ts";
 import { instantiateWat } from "../wasm/instantiate_wat.ts";
 import { shareOut } from "./wasm_batch_matmul.ts";
+import { LEAST_SHARE_FLOATS } from "../wasm/heap_threads.ts";
 
 type TensorInfo = tf.TensorInfo;
 
@@ -141,7 +142,7 @@ function reluGrad(
     (from, to) => [px + 4 * from, pdy + 4 * from, pdx + 4 * from, to - from],
     passes!.relu_grad,
     4,
-    1 << 16,
+    LEAST_SHARE_FLOATS,
   );
   return dx;
 }

@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { instantiateWat } from "../wasm/instantiate_wat.ts";
 import { shareOut } from "./wasm_batch_matmul.ts";
+import { LEAST_SHARE_FLOATS } from "../wasm/heap_threads.ts";
 
 interface MaxPoolGradKernel {
   max_pool_grad(...args: number[]): void;
@@ -72,7 +73,7 @@ export function maxPoolGradDirect(original: tf.KernelFunc): tf.KernelFunc {
         (r0, r1) => [px + 4 * r0 * image, pdy + 4 * r0 * pooled, pdx + 4 * r0 * image, r1 - r0, ...shape],
         simd[name],
         1,
-        Math.ceil((1 << 16) / image),
+        Math.ceil(LEAST_SHARE_FLOATS / image),
       );
       return dx;
     }

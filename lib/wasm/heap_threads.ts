@@ -18,6 +18,12 @@ export type Call = readonly [fn: string, ...args: number[]];
 export const SLOT = { SEQ: 0, DONE: 1, READY: 2, FAILED: 3, INTS: 16 } as const;
 /** Doubles in a worker's job area: room for a few hundred calls. */
 export const JOB_DOUBLES = 4096;
+/**
+ * Floats a thread's share of a memory-bound pass (a transform, an update, a pool's gradient) should
+ * read or write at least: below it, handing it over and moving its cache lines between cores cost
+ * more than the second core saves, and the small nets run slower on two threads than on one.
+ */
+export const LEAST_SHARE_FLOATS = 1 << 18;
 /** How long the workers may take to start before the pool goes on without the late ones. */
 const START_MS = 30_000;
 
@@ -32,6 +38,7 @@ export class HeapThreads {
   readonly #ctl: Int32Array[];
   readonly #job: Float64Array[];
   #seq = 0;
+  #active: number;
   /** Calls to run() that used more than the calling thread. */
   shared = 0;
 
@@ -44,6 +51,7 @@ export class HeapThreads {
       { length: helpers },
       (_, i) => new Float64Array(this.#jobs, 8 * JOB_DOUBLES * i, JOB_DOUBLES),
     );
+    this.#active = requested;
   }
 
   /**
@@ -73,9 +81,17 @@ export class HeapThreads {
     return pool;
   }
 
-  /** Threads that take calls: the calling one and every worker that started. */
+  /** Threads that take calls: the calling one and the workers that started, up to `use`'s limit. */
   get threads(): number {
-    return 1 + this.#ctl.filter((c) => Atomics.load(c, SLOT.READY) === 1).length;
+    return Math.min(this.#active, 1 + this.#ctl.filter((c) => Atomics.load(c, SLOT.READY) === 1).length);
+  }
+
+  /** Take calls on at most `threads` threads (1 to `requested`) from now on; the others wait idle. */
+  use(threads: number): void {
+    if (!Number.isInteger(threads) || threads < 1 || threads > this.requested) {
+      throw new Error(`a pool of ${this.requested} threads cannot use ${threads}`);
+    }
+    this.#active = threads;
   }
 
   /** Runs jobs[0] here and jobs[t] on worker t (at most `threads` lists); returns when all are done. */
@@ -153,7 +169,7 @@ export class HeapThreads {
       this.#workers.push(worker);
     }
     const deadline = performance.now() + START_MS;
-    while (this.threads < this.requested && performance.now() < deadline) {
+    while (this.threads < this.#active && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, 5));
     }
   }

@@ -162,10 +162,17 @@ export const EXPERIMENT_BENCHES: StepBench[] = [
 ];
 
 /**
- * Median ms per step: a warm-up step (kernel setup, pipeline compilation), then rounds of steps
- * until about `budgetMs` has passed (at least `minRounds`, at most 30).
+ * Median ms per step under each of `settings` (e.g. a thread count): a warm-up step under each
+ * (kernel setup, pipeline compilation), then rounds of one step under each in turn, so that a
+ * machine whose speed drifts skews all of them alike, until about `budgetMs` has passed (at least
+ * `minRounds`, at most 30).
  */
-export async function timeExperiment(bench: StepBench, budgetMs: number, minRounds = 3): Promise<number> {
+export async function timeExperiment(
+  bench: StepBench,
+  budgetMs: number,
+  minRounds = 3,
+  settings: (() => Promise<void>)[] = [async () => {}],
+): Promise<number[]> {
   const { step, sync, dispose } = bench.setup();
   const once = async () => {
     const t0 = performance.now();
@@ -174,14 +181,16 @@ export async function timeExperiment(bench: StepBench, budgetMs: number, minRoun
     return performance.now() - t0;
   };
   try {
-    await once();
-    const times: number[] = [];
+    for (const use of settings) await use(), await once();
+    const times: number[][] = settings.map(() => []);
     const started = performance.now();
-    while (times.length < 30 && (times.length < minRounds || performance.now() - started < budgetMs)) {
-      times.push(await once());
+    while (times[0].length < 30 && (times[0].length < minRounds || performance.now() - started < budgetMs)) {
+      for (const [i, use] of settings.entries()) {
+        await use();
+        times[i].push(await once());
+      }
     }
-    times.sort((a, b) => a - b);
-    return times[Math.floor(times.length / 2)];
+    return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
   } finally {
     dispose();
   }
@@ -205,26 +214,28 @@ export async function benchExperiments(backend: string, opts: { quick: boolean; 
   const rows: ExperimentTiming[] = [];
   const initial = wasmThreads();
   try {
-    // Thread counts side by side per step, so a noisy machine skews both alike.
+    // Thread counts step by step in turn, so a noisy machine skews both alike.
     for (const bench of EXPERIMENT_BENCHES) {
       if (opts.slow && TOO_SLOW_OFF_WASM.includes(bench.name)) {
         console.log(`  ${bench.name}: skipped on ${backend} (minutes per step)`);
         continue;
       }
-      for (const threads of threadCounts(backend)) {
-        if (backend === "wasm") await setWasmThreads(threads);
-        const msPerStep = await timeExperiment(
-          bench,
-          opts.quick || opts.slow ? 1000 : 4000,
-          opts.quick || opts.slow ? 1 : 3,
-        );
+      const counts = threadCounts(backend);
+      const perStep = await timeExperiment(
+        bench,
+        (opts.quick || opts.slow ? 1000 : 4000) * counts.length,
+        opts.quick || opts.slow ? 1 : 3,
+        counts.map((threads) => () => backend === "wasm" ? setWasmThreads(threads) : Promise.resolve()),
+      );
+      counts.forEach((threads, i) => {
+        const msPerStep = perStep[i];
         console.log(
           `  ${bench.name} (batch ${bench.batchSize}, ${threads} thread${threads > 1 ? "s" : ""}): ${
             msPerStep.toFixed(msPerStep < 10 ? 2 : 1)
           } ms/step`,
         );
         rows.push({ name: bench.name, backend, threads, batchSize: bench.batchSize, msPerStep });
-      }
+      });
     }
   } finally {
     if (backend === "wasm") await setWasmThreads(initial);
