@@ -488,7 +488,8 @@ Deno.test("wasm Slice, SplitV, bias Add, ReLU gradient, Maximum/Minimum/Equal an
 });
 
 /**
- * Every route of wasm BatchMatMul (wasm_batch_matmul.ts): the packed kernel (≥ 16 rows), gemm.wat
+ * Every route of wasm BatchMatMul (wasm_batch_matmul.ts): the packed kernel (≥ 16 rows; up to 64
+ * of them with B read in place), gemm.wat
  * (fewer rows: transposed, batched, or plain with a B not seen before) and XNNPACK (plain with a B
  * used before), each product twice on the same B.
  */
@@ -497,6 +498,8 @@ async function matMulRoutes(): Promise<Named> {
   const t = (...shape: number[]) => tf.tensor(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b))), shape);
   const small = t(5, 40), smallT = t(40, 5), tall = t(37, 40), b = t(40, 24), bT = t(24, 40);
   const batchA = t(3, 5, 40), batchB = t(3, 40, 24);
+  // ≤ 64 rows read B in place: K and N past one 256-block, a last strip of 5 columns packed
+  const wide = t(37, 300), wideB = t(300, 269);
   const out: [string, tf.Tensor][] = [];
   for (const use of ["first", "second"]) {
     out.push(
@@ -505,10 +508,11 @@ async function matMulRoutes(): Promise<Named> {
       [`Bᵀ 5 rows, ${use}`, tf.matMul(small, bT, false, true)],
       [`batched 5 rows, ${use}`, tf.matMul(batchA, batchB)],
       [`plain 37 rows (packed), ${use}`, tf.matMul(tall, b)],
+      [`plain 37 rows, B read in place, ${use}`, tf.matMul(wide, wideB)],
     );
   }
   const read = await readAll(out);
-  tf.dispose([small, smallT, tall, b, bT, batchA, batchB, ...out.map(([, x]) => x)]);
+  tf.dispose([small, smallT, tall, b, bT, batchA, batchB, wide, wideB, ...out.map(([, x]) => x)]);
   return read;
 }
 

@@ -36,12 +36,13 @@ let threaded: ThreadedGemm | null = null;
 /** The workers' work buffers for the packed product, on the heap while `threaded` uses them. */
 let workBuffers: tf.TensorInfo[] = [];
 
-/** The kernels every heap thread has (heap_threads.ts): products, im2col, Winograd, the updates, pool gradients, passes. */
+/** The kernels every heap thread has (heap_threads.ts): products, im2col, Winograd, updates, BatchNorm, pools, passes. */
 export const HEAP_THREAD_FILES = [
   "gemm_packed.wat",
   "im2col.wat",
   ...WINOGRAD_TILE_NAMES.map(winogradFile),
   "update_rules.wat",
+  "batch_norm.wat",
   "max_pool_grad.wat",
   "layer_passes.wat",
 ];
@@ -58,19 +59,19 @@ export function heapThreads(): HeapThreads | null {
 
 /**
  * `fn` ("file:export") over [0, total), shared out among the heap threads in ranges (bounds
- * multiples of `align`, none shorter than `least`) when they have it: args(from, to) gives the
- * call for [from, to). Without them, `local` (the same kernel on this thread) over all of it.
+ * multiples of `align`, none shorter than `least`) when they have it: args(from, to, thread) gives
+ * the call for [from, to) on that thread. Without them, `local` (the same kernel here) over all of it.
  */
 export function shareOut(
   fn: string,
   total: number,
-  args: (from: number, to: number) => number[],
+  args: (from: number, to: number, thread: number) => number[],
   local: (...args: number[]) => void,
   align = 1,
   least = 1,
 ): void {
   if (pool?.has(fn)) pool.forRanges(fn, total, args, align, least);
-  else local(...args(0, total));
+  else local(...args(0, total, 0));
 }
 
 /** gemm.wat on the wasm backend's heap (its transpose serves wasm_im2col.ts), once enabled. */

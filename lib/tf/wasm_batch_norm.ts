@@ -2,6 +2,7 @@
  * Batch normalisation in wasm kernels of our own (lib/wasm/batch_norm.wat) on the tfjs heap, for
  * float32 inputs whose channels are a multiple of 4. Training mode: the forward pass (batch mean,
  * biased variance, 1/√(σ² + ε), y) in three passes over x, the closed-form backward pass in two,
+ * each pass shared out among the heap threads by blocks of rows (the sums) or rows,
  * where tfjs ops make a pass per operation; lib/nn/batchnorm.ts uses them through tf.customGrad
  * (`wasmBatchNormForward`, `wasmBatchNormBackward`). Inference: tfjs' FusedBatchNorm, wrapped, in
  * one pass of the same float ops four channels at a time (tfjs-wasm runs a scalar loop with a
@@ -14,13 +15,20 @@ import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel } from "./wrap_kernel.ts";
 import { instantiateWat } from "../wasm/instantiate_wat.ts";
+import { heapThreads, shareOut } from "./wasm_batch_matmul.ts";
+import { LEAST_SHARE_FLOATS } from "../wasm/heap_threads.ts";
 
 export const BATCH_NORM_TRAIN = "TsdlBatchNormTrain";
 export const BATCH_NORM_GRAD = "TsdlBatchNormGrad";
 
+/** batch_norm.wat's kernels (pointers in bytes). */
 interface BatchNormKernels {
-  forward(...args: number[]): void;
-  backward(...args: number[]): void;
+  block_sums(...args: number[]): void;
+  combine(...args: number[]): void;
+  statistics(...args: number[]): void;
+  normalize(...args: number[]): void;
+  block_grad_sums(...args: number[]): void;
+  grad_input(...args: number[]): void;
   inference(...args: number[]): void;
 }
 
@@ -56,28 +64,38 @@ function channelsAndRows(x: tf.TensorInfo): [number, number] {
   return [c, tf.util.sizeFromShape(x.shape) / c];
 }
 
+/** Rows per block of the two-level sums (batch_norm.wat). */
+const BLOCK = 128;
+/** Blocks (or rows) per thread's share: at least LEAST_SHARE_FLOATS of x. */
+const least = (rowsPerUnit: number, c: number) => Math.ceil(LEAST_SHARE_FLOATS / (rowsPerUnit * c));
+
 function batchNormTrain(
   { inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: { eps: number } },
 ): tf.TensorInfo[] {
   const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
-  const [c, rows] = channelsAndRows(x);
+  const [c, rows] = channelsAndRows(x), blocks = Math.ceil(rows / BLOCK);
   const y = backend.makeOutput(x.shape, "float32");
   const [mean, variance, rstd] = [0, 1, 2].map(() => backend.makeOutput([c], "float32"));
-  const partial = backend.makeOutput([c], "float32");
-  kernels!.forward(
-    at(backend, x),
-    at(backend, gamma),
-    at(backend, beta),
-    at(backend, y),
-    at(backend, mean),
-    at(backend, variance),
-    at(backend, rstd),
-    at(backend, partial),
-    rows,
-    c,
-    attrs.eps,
-  );
-  backend.disposeData(partial.dataId);
+  const P = backend.makeOutput([blocks * c], "float32"), scale = backend.makeOutput([c], "float32");
+  const [px, pP, pm, pv] = [x, P, mean, variance].map((t) => at(backend, t));
+  const k = kernels!;
+  // μ, then σ² about it: block sums shared out, added up in order
+  for (const [centre, sum] of [[0, pm], [pm, pv]]) {
+    shareOut(
+      "batch_norm.wat:block_sums",
+      blocks,
+      (b0, b1) => [px, centre, pP, rows, c, b0, b1],
+      k.block_sums,
+      1,
+      least(BLOCK, c),
+    );
+    k.combine(pP, c, blocks, sum, c, rows);
+  }
+  k.statistics(pv, at(backend, gamma), at(backend, rstd), at(backend, scale), c, attrs.eps);
+  const args = [px, pm, at(backend, scale), at(backend, beta), at(backend, y), c];
+  shareOut("batch_norm.wat:normalize", rows, (r0, r1) => [...args, r0, r1], k.normalize, 1, least(1, c));
+  backend.disposeData(P.dataId);
+  backend.disposeData(scale.dataId);
   return [y, mean, variance, rstd];
 }
 
@@ -85,24 +103,36 @@ function batchNormGrad(
   { inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend },
 ): tf.TensorInfo[] {
   const { dy, x, mean, rstd, gamma } = inputs as Record<string, tf.TensorInfo>;
-  const [c, rows] = channelsAndRows(x);
+  const [c, rows] = channelsAndRows(x), blocks = Math.ceil(rows / BLOCK);
   const dx = backend.makeOutput(x.shape, "float32");
   const dGamma = backend.makeOutput([c], "float32"), dBeta = backend.makeOutput([c], "float32");
-  const partial = backend.makeOutput([2 * c], "float32");
-  kernels!.backward(
-    at(backend, dy),
-    at(backend, x),
-    at(backend, mean),
-    at(backend, rstd),
-    at(backend, gamma),
-    at(backend, dx),
-    at(backend, dGamma),
-    at(backend, dBeta),
-    at(backend, partial),
-    rows,
-    c,
+  const threads = heapThreads()?.threads ?? 1;
+  // per block ∂β and ∂γ sums (2c floats), then per thread ∂β/m and ∂γ/m (2c floats)
+  const P = backend.makeOutput([2 * blocks * c], "float32"), means = backend.makeOutput([2 * c * threads], "float32");
+  const [pdy, px, pm, pr, pP] = [dy, x, mean, rstd, P].map((t) => at(backend, t));
+  const [pdb, pdg, pMeans] = [dBeta, dGamma, means].map((t) => at(backend, t));
+  const k = kernels!;
+  shareOut(
+    "batch_norm.wat:block_grad_sums",
+    blocks,
+    (b0, b1) => [pdy, px, pm, pr, pP, rows, c, b0, b1],
+    k.block_grad_sums,
+    1,
+    least(BLOCK, c),
   );
-  backend.disposeData(partial.dataId);
+  k.combine(pP, 2 * c, blocks, pdb, c, 0);
+  k.combine(pP + 4 * c, 2 * c, blocks, pdg, c, 0);
+  const args = [pdy, px, pm, pr, at(backend, gamma), pdb, pdg, at(backend, dx)];
+  shareOut(
+    "batch_norm.wat:grad_input",
+    rows,
+    (r0, r1, thread) => [...args, pMeans + 8 * c * thread, rows, c, r0, r1],
+    k.grad_input,
+    1,
+    least(1, c),
+  );
+  backend.disposeData(P.dataId);
+  backend.disposeData(means.dataId);
   return [dx, dGamma, dBeta];
 }
 

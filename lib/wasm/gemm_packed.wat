@@ -21,9 +21,15 @@
   (func (export "gemm") (param $a i32) (param $sai i32) (param $sak i32) (param $b i32) (param $sbk i32) (param $sbj i32)
                         (param $c i32) (param $ldc i32) (param $M i32) (param $K i32) (param $N i32) (param $work i32) (param $accumulate i32)
     (local $jc i32) (local $pc i32) (local $ic i32) (local $nc i32) (local $kc i32) (local $mc i32)
-    (local $bp i32) (local $ap i32) (local $jr i32) (local $ir i32) (local $beta i32)
+    (local $bp i32) (local $ap i32) (local $jr i32) (local $ir i32) (local $beta i32) (local $direct i32)
+    (local $full i32) (local $strip i32)
     (local.set $bp (i32.and (i32.add (local.get $work) (i32.const 63)) (i32.const -64)))
     (local.set $ap (i32.add (local.get $bp) (i32.const 262144))) ;; 4·NC·KC bytes
+    ;; One block of A's rows (M ≤ MC) meets each strip of B once: packing B then only copies it.
+    ;; B stored by rows is read in place, but for a last strip narrower than 8 (packed, zero-padded),
+    ;; and for rows a multiple of 4 KiB apart, whose strips would all fall in one set of the cache.
+    (local.set $direct (i32.and (i32.and (i32.le_u (local.get $M) (i32.const 64)) (i32.eq (local.get $sbj) (i32.const 1)))
+      (i32.ne (i32.and (local.get $sbk) (i32.const 1023)) (i32.const 0))))
     (block $jc_done (loop $jcl
       (br_if $jc_done (i32.ge_u (local.get $jc) (local.get $N)))
       (local.set $nc (select (i32.sub (local.get $N) (local.get $jc)) (i32.const 256)
@@ -34,8 +40,11 @@
         (local.set $kc (select (i32.sub (local.get $K) (local.get $pc)) (i32.const 256)
           (i32.lt_u (i32.sub (local.get $K) (local.get $pc)) (i32.const 256))))
         (local.set $beta (i32.or (local.get $accumulate) (i32.ne (local.get $pc) (i32.const 0))))
-        (call $packB (local.get $b) (local.get $sbk) (local.get $sbj) (local.get $pc) (local.get $jc)
-          (local.get $kc) (local.get $nc) (local.get $bp))
+        (local.set $full (select (i32.and (local.get $nc) (i32.const -8)) (i32.const 0) (local.get $direct)))
+        (if (i32.lt_u (local.get $full) (local.get $nc)) (then
+          (call $packB (local.get $b) (local.get $sbk) (local.get $sbj) (local.get $pc)
+            (i32.add (local.get $jc) (local.get $full)) (local.get $kc) (i32.sub (local.get $nc) (local.get $full))
+            (local.get $bp))))
         (local.set $ic (i32.const 0))
         (block $ic_done (loop $icl
           (br_if $ic_done (i32.ge_u (local.get $ic) (local.get $M)))
@@ -47,12 +56,19 @@
           (local.set $jr (i32.const 0))
           (block $jr_done (loop $jrl
             (br_if $jr_done (i32.ge_u (local.get $jr) (local.get $nc)))
+            ;; strip jr: in place in B (below `full`), else its packed copy
+            (local.set $strip (select
+              (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $sbk))
+                (i32.add (local.get $jc) (local.get $jr))) (i32.const 2)))
+              (i32.add (local.get $bp) (i32.shl (i32.mul (i32.sub (local.get $jr) (local.get $full)) (local.get $kc)) (i32.const 2)))
+              (i32.lt_u (local.get $jr) (local.get $full))))
             (local.set $ir (i32.const 0))
             (block $ir_done (loop $irl
               (br_if $ir_done (i32.ge_u (local.get $ir) (local.get $mc)))
               (call $tile
                 (i32.add (local.get $ap) (i32.shl (i32.mul (local.get $ir) (local.get $kc)) (i32.const 2)))
-                (i32.add (local.get $bp) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2)))
+                (local.get $strip)
+                (select (i32.shl (local.get $sbk) (i32.const 2)) (i32.const 32) (i32.lt_u (local.get $jr) (local.get $full)))
                 (local.get $kc)
                 (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc))
                   (i32.add (local.get $jc) (local.get $jr))) (i32.const 2)))
@@ -232,9 +248,10 @@
       (br $sl)))
   )
 
-  ;; One 4×8 tile: Σ_k Ap[k][r]·Bp[k][j] into C at c (row stride ldc floats), rows × cols of it valid;
+  ;; One 4×8 tile: Σ_k Ap[k][r]·Bp[k][j] into C at c (row stride ldc floats), rows × cols of it valid,
+  ;; Bp's steps of k `bs` bytes apart (32 packed; B's own row stride read in place);
   ;; beta = 1 adds to C. Partial tiles go through the 32-float `edge` buffer.
-  (func $tile (param $ap i32) (param $bp i32) (param $kc i32) (param $c i32) (param $ldc i32)
+  (func $tile (param $ap i32) (param $bp i32) (param $bs i32) (param $kc i32) (param $c i32) (param $ldc i32)
               (param $rows i32) (param $cols i32) (param $beta i32) (param $edge i32)
     (local $k i32) (local $b0 v128) (local $b1 v128) (local $av v128) (local $a4 v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
@@ -259,7 +276,7 @@
       (local.set $c30 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c30)))
       (local.set $c31 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c31)))
       (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
-      (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+      (local.set $bp (i32.add (local.get $bp) (local.get $bs)))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       ;; }
       (br $kl)))
@@ -281,7 +298,7 @@
       (local.set $c30 (f32x4.relaxed_madd (local.get $av) (local.get $b0) (local.get $c30)))
       (local.set $c31 (f32x4.relaxed_madd (local.get $av) (local.get $b1) (local.get $c31)))
       (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
-      (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+      (local.set $bp (i32.add (local.get $bp) (local.get $bs)))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br $tl)))
     (local.set $rb (i32.shl (local.get $ldc) (i32.const 2)))

@@ -122,11 +122,17 @@ export class HeapThreads {
 
   /**
    * fn over [0, total) in one contiguous range per thread, each range's bounds multiples of `align`
-   * and at least `least` long: args(from, to) gives the call for [from, to).
+   * and at least `least` long: args(from, to, thread) gives the call for [from, to) on that thread.
    */
-  forRanges(fn: string, total: number, args: (from: number, to: number) => number[], align = 1, least = 1): void {
+  forRanges(
+    fn: string,
+    total: number,
+    args: (from: number, to: number, thread: number) => number[],
+    align = 1,
+    least = 1,
+  ): void {
     const bounds = rangeBounds(total, this.threads, align, least);
-    this.run(bounds.slice(1).map((to, t) => [[fn, ...args(bounds[t], to)]]));
+    this.run(bounds.slice(1).map((to, t) => [[fn, ...args(bounds[t], to, t)]]));
   }
 
   /** Whether the threads have the kernel `fn` ("file:export"). */
