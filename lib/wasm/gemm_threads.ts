@@ -27,14 +27,14 @@ export function gemmBatch(gemm: PackedGemm, products: Args[]): void {
 
 export class ThreadedGemm implements PackedGemm {
   /**
-   * `work[t]`: worker t's work buffer on the heap (PACKED_GEMM_WORK_FLOATS floats, byte pointer);
-   * the calling thread uses the one each call passes.
+   * `work[t]`: worker t's work buffer on the heap (PACKED_GEMM_WORK_FLOATS floats, byte pointer),
+   * one for each worker the pool can use; the calling thread uses the one each call passes.
    */
   constructor(readonly pool: HeapThreads, readonly local: PackedGemm, readonly work: readonly number[]) {}
 
   gemm(...args: Args): void {
     const [a, sai, sak, b, sbk, sbj, c, ldc, M, K, N, work, accumulate] = args;
-    const T = Math.min(this.pool.threads, 1 + this.work.length);
+    const T = this.pool.threads;
     if (T === 1 || 2 * M * K * N < MIN_FLOPS) return this.local.gemm(...args);
     // By rows every thread packs all of B (K·N), by columns all of A (M·K): the smaller twice.
     const byRows = N <= M;
@@ -54,7 +54,7 @@ export class ThreadedGemm implements PackedGemm {
 
   /** Independent products (`products`: their gemm arguments), a run of them whole on each thread. */
   gemmBatch(products: Args[]): void {
-    const T = Math.min(this.pool.threads, 1 + this.work.length);
+    const T = this.pool.threads;
     const [, , , , , , , , M, K, N] = products[0] ?? [];
     if (T === 1 || products.length < 2 || 2 * M * K * N * products.length < MIN_FLOPS) {
       for (const args of products) this.local.gemm(...args);

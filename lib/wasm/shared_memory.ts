@@ -2,7 +2,7 @@
  * A WebAssembly binary that defines its own memory, rewritten to define it shared: the same module,
  * whose memory worker threads can then be handed and work on in place. tfjs-backend-wasm's module
  * (emscripten, single-threaded) defines and exports its heap; made shared, our kernels run on it
- * from several threads without copying a tensor (lib/wasm/gemm_threads.ts). Nothing else in the
+ * from several threads without copying a tensor (lib/wasm/heap_threads.ts). Nothing else in the
  * module changes: memory instructions mean the same on shared and unshared memory, and a module
  * that never waits or notifies needs no atomics.
  *

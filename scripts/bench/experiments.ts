@@ -197,8 +197,8 @@ export async function timeExperiment(
 }
 
 /**
- * Thread counts to time on `backend`: wasm runs its large products on 1 and on 2 threads
- * (lib/wasm/gemm_threads.ts) where the machine has two cores; the other backends have one setting.
+ * Thread counts to time on `backend`: wasm runs its kernels on 1 and on 2 threads
+ * (lib/wasm/heap_threads.ts) where the machine has two cores; the other backends have one setting.
  */
 function threadCounts(backend: string): number[] {
   return backend === "wasm" && navigator.hardwareConcurrency >= 2 ? [1, 2] : [1];
