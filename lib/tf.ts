@@ -12,11 +12,8 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels } from "./tf/wasm_training_kernels.ts";
-import { enableWasmGemm, registerWasmBatchMatMul } from "./tf/wasm_batch_matmul.ts";
-import { enableWasmFlatUpdate } from "./tf/wasm_flat_update.ts";
-import { enableWasmLayerPasses } from "./tf/wasm_layer_passes.ts";
-import { enableWasmMaxPoolGrad } from "./tf/wasm_max_pool_grad.ts";
-import { enableWasmBatchNorm } from "./tf/wasm_batch_norm.ts";
+import { registerWasmBatchMatMul } from "./tf/wasm_batch_matmul.ts";
+import { enableWasmHeap } from "./tf/wasm_heap.ts";
 import { wasmHeap } from "./tf/wasm_backend.ts";
 import { ensureRuntimeDir } from "./mesa_env.ts";
 import { instantiatingShared } from "./wasm/shared_memory.ts";
@@ -131,11 +128,7 @@ async function setBackendQuietly(name: BackendName): Promise<boolean> {
 async function enableWasmKernels(backend: tf.KernelBackend): Promise<void> {
   const memory = wasmHeap(backend);
   if (!memory) return;
-  await enableWasmGemm(memory);
-  await enableWasmFlatUpdate(memory);
-  await enableWasmMaxPoolGrad(memory);
-  await enableWasmBatchNorm(memory);
-  await enableWasmLayerPasses(memory);
+  await enableWasmHeap(memory);
 }
 
 /** One-line description for logs. */

@@ -12,7 +12,7 @@ import { SGD } from "../lib/train/sgd.ts";
 import { AdaGrad } from "../lib/train/adagrad.ts";
 import type { Optimizer } from "../lib/train/optimizer.ts";
 import { hasFlatUpdate } from "../lib/tf/wasm_flat_update.ts";
-import { heapThreads, setWasmThreads, wasmThreads } from "../lib/tf/wasm_batch_matmul.ts";
+import { heapThreads, setWasmThreads, wasmThreads } from "../lib/tf/wasm_heap.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { ScratchAdaGrad } from "../lib/scratch/adagrad.ts";
 import type { ScratchLayer } from "../lib/scratch/layer.ts";

@@ -3,7 +3,7 @@ import { instantiateWat, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../lib
 import { type Args, gemmBatch, MIN_FLOPS, ThreadedGemm } from "../lib/wasm/gemm_threads.ts";
 import { HeapThreads } from "../lib/wasm/heap_threads.ts";
 import { initBackend, tf } from "../lib/tf.ts";
-import { heapThreads, setWasmThreads, wasmThreads } from "../lib/tf/wasm_batch_matmul.ts";
+import { heapThreads, setWasmThreads, wasmThreads } from "../lib/tf/wasm_heap.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { BatchNorm, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential } from "../lib/nn/mod.ts";
 import { Adam } from "../lib/train/adam.ts";

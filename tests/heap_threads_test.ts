@@ -8,7 +8,7 @@
 import { deepStrictEqual as assertEquals, ok as assert, throws as assertThrows } from "node:assert/strict";
 import { MAX_MEMORY_PAGES, withSharedMemory } from "../lib/wasm/shared_memory.ts";
 import { isShared, watBinary } from "../lib/wasm/instantiate_wat.ts";
-import { HeapThreads, rangeBounds } from "../lib/wasm/heap_threads.ts";
+import { type Call, HeapThreads, rangeBounds } from "../lib/wasm/heap_threads.ts";
 import { initBackend, tf } from "../lib/tf.ts";
 import { wasmHeap } from "../lib/tf/wasm_backend.ts";
 
@@ -43,25 +43,55 @@ Deno.test("the wasm backend's heap is shared", async () => {
   assert(heap !== null && isShared(heap));
 });
 
-Deno.test("HeapThreads runs each job on its own thread; a trap on a worker is reported and the pool goes on", async () => {
+const SIGN = "layer_passes.wat:sign";
+/** y = sign(x) for [from, to) of n floats at 0, y after them. */
+const sign = (n: number) => (from: number, to: number): Call[] => [[SIGN, 4 * from, 4 * (n + from), to - from]];
+
+Deno.test("HeapThreads runs each range on its own thread; a trap on a worker is reported and the pool goes on", async () => {
   const heap = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
-  const pool = await HeapThreads.start(heap, 3, ["layer_passes.wat"]);
+  const pool = await HeapThreads.start(heap, 3, ["layer_passes.wat", "no_such_kernels.wat"]);
   try {
     assertEquals(pool.threads, 3);
+    assert(pool.kernels("layer_passes.wat") !== null && pool.kernels("no_such_kernels.wat") === null);
     const f = new Float32Array(heap.buffer), n = 1000;
     for (let i = 0; i < n; i++) f[i] = i - 500;
-    // y = sign(x) over three ranges of 1000 floats, one per thread
-    pool.forRanges("layer_passes.wat:sign", n, (from, to) => [4 * from, 4 * (n + from), to - from], 4);
+    // three ranges of 1000 floats, one per thread
+    pool.forRanges(n, sign(n), { align: 4 });
     assertEquals(Array.from(f.subarray(n, 2 * n)), Array.from(f.subarray(0, n), Math.sign));
     assertEquals(pool.shared, 1);
+    // thread 1's call reads past the heap's end
     assertThrows(
-      () => pool.run([[], [["layer_passes.wat:sign", 0, 4 * 65536 * 4, 8]]]),
+      () => pool.forRanges(n, (_from, _to, t) => [[SIGN, 0, t === 1 ? 4 * 65536 * 4 : 4 * n, t === 1 ? 8 : 0]]),
       /a kernel failed on worker thread 1/,
     );
     f.fill(0, n, 2 * n);
-    pool.forRanges("layer_passes.wat:sign", n, (from, to) => [4 * from, 4 * (n + from), to - from], 4);
+    pool.forRanges(n, sign(n), { align: 4 });
     assertEquals(f[2 * n - 1], 1, "the pool still works");
-    assertThrows(() => pool.run([[["no.wat:such", 1]]]), /no kernel no.wat:such/);
+    assertThrows(() => pool.forRanges(1, () => [["no.wat:such", 1]]), /no kernel no.wat:such/);
+  } finally {
+    pool.close();
+  }
+});
+
+Deno.test("forRanges: a range may hold several calls, and `cut` moves the inner bounds", async () => {
+  const heap = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+  const pool = await HeapThreads.start(heap, 3, ["layer_passes.wat"]);
+  try {
+    const f = new Float32Array(heap.buffer), n = 1200, seen: [number, number, number][] = [];
+    for (let i = 0; i < n; i++) f[i] = (i % 7) - 3;
+    // bounds 400 and 800 moved down to multiples of 300; each range done in calls of at most 100
+    pool.forRanges(n, (from, to, t) => {
+      seen.push([from, to, t]);
+      const calls: Call[] = [];
+      for (let a = from; a < to; a += 100) calls.push(...sign(n)(a, Math.min(to, a + 100)));
+      return calls;
+    }, { cut: (b) => 300 * Math.floor(b / 300) });
+    assertEquals(seen, [[0, 300, 0], [300, 600, 1], [600, 1200, 2]]);
+    assertEquals(Array.from(f.subarray(n, 2 * n)), Array.from(f.subarray(0, n), Math.sign));
+    // a cut onto the previous bound leaves fewer ranges
+    seen.length = 0;
+    pool.forRanges(n, (from, to, t) => (seen.push([from, to, t]), sign(n)(from, to)), { cut: () => 0 });
+    assertEquals(seen, [[0, 1200, 0]]);
   } finally {
     pool.close();
   }

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { initBackend, tf } from "../lib/tf.ts";
 import { Rng } from "../lib/random/rng.ts";
 import { winogradApplies } from "../lib/tf/wasm_conv2d_winograd.ts";
-import { heapThreads, setWasmThreads, wasmThreads } from "../lib/tf/wasm_batch_matmul.ts";
+import { heapThreads, setWasmThreads, wasmThreads } from "../lib/tf/wasm_heap.ts";
 import { WINOGRAD_TILES, winogradFile, type WinogradTile, winogradWat } from "../lib/wasm/winograd_wat.ts";
 
 interface Layer {

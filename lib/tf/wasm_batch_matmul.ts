@@ -15,132 +15,44 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { wrapWasmKernel } from "./wrap_kernel.ts";
-import { type Gemm, instantiateWat, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../wasm/instantiate_wat.ts";
+import { type Gemm, PACKED_GEMM_WORK_FLOATS, type PackedGemm } from "../wasm/instantiate_wat.ts";
 import type { Im2colKernel } from "../native/engine.ts";
 import { ThreadedGemm } from "../wasm/gemm_threads.ts";
-import { HeapThreads } from "../wasm/heap_threads.ts";
-import { WINOGRAD_TILES, winogradFile, type WinogradTile } from "../wasm/winograd_wat.ts";
+import { heapKernels, heapThreads } from "./wasm_heap.ts";
 
-const WINOGRAD_TILE_NAMES = Object.keys(WINOGRAD_TILES) as WinogradTile[];
-
-let gemm: Gemm | null = null;
-let gemmMemory: WebAssembly.Memory | null = null;
 interface ConvKernels {
   gemm: PackedGemm;
   im2col: Im2colKernel;
 }
 
-let packed: ConvKernels | null = null;
-let pool: HeapThreads | null = null;
 let threaded: ThreadedGemm | null = null;
 /** The workers' work buffers for the packed product, on the heap while `threaded` uses them. */
 let workBuffers: tf.TensorInfo[] = [];
 
-/** The kernels every heap thread has (heap_threads.ts): products, im2col, Winograd, updates, BatchNorm, pools, passes. */
-export const HEAP_THREAD_FILES = [
-  "gemm_packed.wat",
-  "im2col.wat",
-  ...WINOGRAD_TILE_NAMES.map(winogradFile),
-  "update_rules.wat",
-  "batch_norm.wat",
-  "max_pool_grad.wat",
-  "layer_passes.wat",
-];
-
-/** The packed product (on every thread), im2col and Winograd's transforms on the wasm backend's heap (wasm_conv2d.ts), once enabled. */
-export function packedKernels(): ConvKernels | null {
-  return packed && threaded ? { ...packed, gemm: threaded } : packed;
-}
-
-/** The threads that run our kernels on the wasm backend's heap, once enabled (one, the calling thread, by default on one core). */
-export function heapThreads(): HeapThreads | null {
-  return pool;
-}
-
 /**
- * `fn` ("file:export") over [0, total), shared out among the heap threads in ranges (bounds
- * multiples of `align`, none shorter than `least`) when they have it: args(from, to, thread) gives
- * the call for [from, to) on that thread. Without them, `local` (the same kernel here) over all of it.
+ * The packed product (on every heap thread) and im2col on the wasm backend's heap (wasm_conv2d.ts),
+ * once enabled; null where relaxed SIMD is missing.
  */
-export function shareOut(
-  fn: string,
-  total: number,
-  args: (from: number, to: number, thread: number) => number[],
-  local: (...args: number[]) => void,
-  align = 1,
-  least = 1,
-): void {
-  if (pool?.has(fn)) pool.forRanges(fn, total, args, align, least);
-  else local(...args(0, total, 0));
+export function packedKernels(): ConvKernels | null {
+  const gemm = heapKernels<PackedGemm>("gemm_packed.wat"), im2col = heapKernels<Im2colKernel>("im2col.wat");
+  if (!gemm || !im2col) return null;
+  const pool = heapThreads()!;
+  if (threaded?.pool !== pool) {
+    const backend = tf.findBackend("wasm") as WasmBackend;
+    // the buffers of a pool on this heap that was replaced; a new heap took the old ones with it
+    if (threaded?.pool.heap === pool.heap) { for (const t of workBuffers) backend.disposeData(t.dataId); }
+    workBuffers = Array.from(
+      { length: pool.requested - 1 },
+      () => backend.makeOutput([PACKED_GEMM_WORK_FLOATS], "float32"),
+    );
+    threaded = new ThreadedGemm(pool, gemm, workBuffers.map((t) => heapOffset(backend, t)));
+  }
+  return { gemm: threaded, im2col };
 }
 
 /** gemm.wat on the wasm backend's heap (its transpose serves wasm_im2col.ts), once enabled. */
 export function simdGemm(): Gemm | null {
-  return gemm;
-}
-
-/**
- * Threads for the wasm backend's kernels, the calling thread included (heap_threads.ts). Results
- * do not depend on it. Resolves once the workers are ready; going down (and back up to the
- * number started) only changes how many take calls, so alternating costs nothing.
- */
-export async function setWasmThreads(threads: number): Promise<void> {
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a whole number ≥ 1, not ${threads}`);
-  if (!gemmMemory) return;
-  if (!pool || pool.heap !== gemmMemory || pool.requested < threads) {
-    closeThreads();
-    pool = await HeapThreads.start(gemmMemory, packed ? threads : 1, packed ? HEAP_THREAD_FILES : []);
-    if (packed) {
-      const backend = tf.findBackend("wasm") as WasmBackend;
-      workBuffers = Array.from(
-        { length: pool.requested - 1 },
-        () => backend.makeOutput([PACKED_GEMM_WORK_FLOATS], "float32"),
-      );
-      threaded = new ThreadedGemm(pool, packed.gemm, workBuffers.map((t) => heapOffset(backend, t)));
-    }
-  }
-  pool.use(Math.min(threads, pool.requested));
-}
-
-function closeThreads(): void {
-  pool?.close();
-  pool = null;
-  threaded = null;
-  const backend = tf.findBackend("wasm") as WasmBackend | undefined;
-  for (const t of workBuffers) backend?.disposeData(t.dataId);
-  workBuffers = [];
-}
-
-/** Threads the wasm kernels run on now (the calling thread and the workers that started). */
-export function wasmThreads(): number {
-  return pool?.threads ?? 1;
-}
-
-/** TSDL_THREADS when set, else every core up to 4. */
-export function defaultWasmThreads(): number {
-  let fromEnv: string | undefined;
-  try {
-    fromEnv = Deno.env.get("TSDL_THREADS");
-  } catch {
-    fromEnv = undefined; // no --allow-env
-  }
-  const n = fromEnv === undefined ? Math.min(4, navigator.hardwareConcurrency || 1) : Number(fromEnv);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`TSDL_THREADS=${fromEnv}: use a whole number ≥ 1`);
-  return n;
-}
-
-/** Compiles gemm.wat (and the convolutions' kernels) against the wasm backend's heap; call after the wasm backend is initialised. */
-export async function enableWasmGemm(memory: WebAssembly.Memory): Promise<void> {
-  if (gemm && gemmMemory === memory) return;
-  gemm = await instantiateWat<Gemm>("gemm.wat", memory);
-  // gemm_packed.wat uses relaxed SIMD; an engine without it keeps the kernels above and XNNPACK.
-  packed = await Promise.all([
-    instantiateWat<PackedGemm>("gemm_packed.wat", memory),
-    instantiateWat<Im2colKernel>("im2col.wat", memory),
-  ]).then(([g, im2col]) => ({ gemm: g, im2col }), () => null);
-  closeThreads();
-  gemmMemory = memory;
-  await setWasmThreads(defaultWasmThreads());
+  return heapKernels<Gemm>("gemm.wat");
 }
 
 function batchMatMulSimd(
@@ -163,15 +75,16 @@ function batchMatMulSimd(
     throw new Error(`matMul: batch shapes of [${a.shape}] and [${b.shape}] broadcast only when equal or 1`);
   }
   const out = wasm.makeOutput([...batchShape, M, N], "float32"); // may grow the heap: read offsets after
-  const work = packed && M >= PACKED_MIN_ROWS ? wasm.makeOutput([PACKED_GEMM_WORK_FLOATS], "float32") : null;
+  const packed = M >= PACKED_MIN_ROWS ? packedKernels() : null;
+  const work = packed ? wasm.makeOutput([PACKED_GEMM_WORK_FLOATS], "float32") : null;
   const pa = heapOffset(wasm, a), pb = heapOffset(wasm, b), pc = heapOffset(wasm, out);
   const strideA = batchA === 1 ? 0 : 4 * M * K, strideB = batchB === 1 ? 0 : 4 * K * N;
   for (let e = 0; e < batch; e++) {
     const ea = pa + e * strideA, eb = pb + e * strideB, ec = pc + 4 * e * M * N;
-    if (work) {
+    if (packed && work) {
       // A(i,k) and B(k,j) through strides: every transpose is a way of reading, not a copy.
       const [sai, sak] = transposeA ? [1, M] : [K, 1], [sbk, sbj] = transposeB ? [1, K] : [N, 1];
-      packedKernels()!.gemm.gemm(
+      packed.gemm.gemm(
         ea,
         sai,
         sak,
@@ -223,10 +136,11 @@ export function registerWasmBatchMatMul(): void {
     const plain2d = !transposeA && !transposeB && tf.util.sizeFromShape(a.shape.slice(0, -2)) === 1 &&
       tf.util.sizeFromShape(b.shape.slice(0, -2)) === 1;
     const float = a.dtype === "float32" && b.dtype === "float32";
-    const ours = float && gemm !== null &&
-      ((packed !== null && rowsOf(a, transposeA) >= PACKED_MIN_ROWS) ||
+    const gemm = float ? simdGemm() : null;
+    const ours = gemm !== null &&
+      ((packedKernels() !== null && rowsOf(a, transposeA) >= PACKED_MIN_ROWS) ||
         (plain2d ? firstUse(b) : !(transposeA && transposeB)));
-    return ours ? batchMatMulSimd(gemm!, args as Parameters<typeof batchMatMulSimd>[1]) : original(args);
+    return ours ? batchMatMulSimd(gemm, args as Parameters<typeof batchMatMulSimd>[1]) : original(args);
   });
 }
 

@@ -14,9 +14,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel } from "./wrap_kernel.ts";
-import { instantiateWat } from "../wasm/instantiate_wat.ts";
-import { heapThreads, shareOut } from "./wasm_batch_matmul.ts";
 import { LEAST_SHARE_FLOATS } from "../wasm/heap_threads.ts";
+import { heapKernels, heapThreads } from "./wasm_heap.ts";
 
 export const BATCH_NORM_TRAIN = "TsdlBatchNormTrain";
 export const BATCH_NORM_GRAD = "TsdlBatchNormGrad";
@@ -32,11 +31,11 @@ interface BatchNormKernels {
   inference(...args: number[]): void;
 }
 
-let kernels: BatchNormKernels | null = null;
+const FILE = "batch_norm.wat";
+const kernels = () => heapKernels<BatchNormKernels>(FILE);
 
-/** Compiles the kernels against the wasm backend's heap and registers them; call once wasm is ready. */
-export async function enableWasmBatchNorm(memory: WebAssembly.Memory): Promise<void> {
-  kernels = await instantiateWat<BatchNormKernels>("batch_norm.wat", memory);
+/** Registers the kernels; before the wasm backend starts. */
+export function registerWasmBatchNorm(): void {
   registerWasmKernel(BATCH_NORM_TRAIN, batchNormTrain);
   registerWasmKernel(BATCH_NORM_GRAD, batchNormGrad);
 }
@@ -54,7 +53,7 @@ export function wasmBatchNormBackward(dy: tf.Tensor, x: tf.Tensor, mean: tf.Tens
 
 /** Whether the current backend normalises `x` (channels last) with these kernels. */
 export function hasWasmBatchNorm(x: tf.Tensor): boolean {
-  return kernels !== null && tf.getBackend() === "wasm" && x.dtype === "float32" && x.shape[x.rank - 1] % 4 === 0;
+  return kernels() !== null && x.dtype === "float32" && x.shape[x.rank - 1] % 4 === 0;
 }
 
 const at = heapOffset;
@@ -78,22 +77,17 @@ function batchNormTrain(
   const [mean, variance, rstd] = [0, 1, 2].map(() => backend.makeOutput([c], "float32"));
   const P = backend.makeOutput([blocks * c], "float32"), scale = backend.makeOutput([c], "float32");
   const [px, pP, pm, pv] = [x, P, mean, variance].map((t) => at(backend, t));
-  const k = kernels!;
+  const k = kernels()!, pool = heapThreads()!;
   // μ, then σ² about it: block sums shared out, added up in order
   for (const [centre, sum] of [[0, pm], [pm, pv]]) {
-    shareOut(
-      "batch_norm.wat:block_sums",
-      blocks,
-      (b0, b1) => [px, centre, pP, rows, c, b0, b1],
-      k.block_sums,
-      1,
-      least(BLOCK, c),
-    );
+    pool.forRanges(blocks, (b0, b1) => [[`${FILE}:block_sums`, px, centre, pP, rows, c, b0, b1]], {
+      least: least(BLOCK, c),
+    });
     k.combine(pP, c, blocks, sum, c, rows);
   }
   k.statistics(pv, at(backend, gamma), at(backend, rstd), at(backend, scale), c, attrs.eps);
   const args = [px, pm, at(backend, scale), at(backend, beta), at(backend, y), c];
-  shareOut("batch_norm.wat:normalize", rows, (r0, r1) => [...args, r0, r1], k.normalize, 1, least(1, c));
+  pool.forRanges(rows, (r0, r1) => [[`${FILE}:normalize`, ...args, r0, r1]], { least: least(1, c) });
   backend.disposeData(P.dataId);
   backend.disposeData(scale.dataId);
   return [y, mean, variance, rstd];
@@ -106,30 +100,24 @@ function batchNormGrad(
   const [c, rows] = channelsAndRows(x), blocks = Math.ceil(rows / BLOCK);
   const dx = backend.makeOutput(x.shape, "float32");
   const dGamma = backend.makeOutput([c], "float32"), dBeta = backend.makeOutput([c], "float32");
-  const threads = heapThreads()?.threads ?? 1;
+  const pool = heapThreads()!, threads = pool.threads;
   // per block ∂β and ∂γ sums (2c floats), then per thread ∂β/m and ∂γ/m (2c floats)
   const P = backend.makeOutput([2 * blocks * c], "float32"), means = backend.makeOutput([2 * c * threads], "float32");
   const [pdy, px, pm, pr, pP] = [dy, x, mean, rstd, P].map((t) => at(backend, t));
   const [pdb, pdg, pMeans] = [dBeta, dGamma, means].map((t) => at(backend, t));
-  const k = kernels!;
-  shareOut(
-    "batch_norm.wat:block_grad_sums",
-    blocks,
-    (b0, b1) => [pdy, px, pm, pr, pP, rows, c, b0, b1],
-    k.block_grad_sums,
-    1,
-    least(BLOCK, c),
-  );
+  const k = kernels()!;
+  pool.forRanges(blocks, (b0, b1) => [[`${FILE}:block_grad_sums`, pdy, px, pm, pr, pP, rows, c, b0, b1]], {
+    least: least(BLOCK, c),
+  });
   k.combine(pP, 2 * c, blocks, pdb, c, 0);
   k.combine(pP + 4 * c, 2 * c, blocks, pdg, c, 0);
   const args = [pdy, px, pm, pr, at(backend, gamma), pdb, pdg, at(backend, dx)];
-  shareOut(
-    "batch_norm.wat:grad_input",
+  pool.forRanges(
     rows,
-    (r0, r1, thread) => [...args, pMeans + 8 * c * thread, rows, c, r0, r1],
-    k.grad_input,
-    1,
-    least(1, c),
+    (r0, r1, thread) => [[`${FILE}:grad_input`, ...args, pMeans + 8 * c * thread, rows, c, r0, r1]],
+    {
+      least: least(1, c),
+    },
   );
   backend.disposeData(P.dataId);
   backend.disposeData(means.dataId);
@@ -149,13 +137,14 @@ export function fusedBatchNorm(original: tf.KernelFunc): tf.KernelFunc {
     const stats = [mean, variance, scale, offset].filter((t) =>
       t?.dtype === "float32" && tf.util.sizeFromShape(t.shape) === c
     ) as tf.TensorInfo[];
-    if (kernels === null || x.dtype !== "float32" || c % 4 !== 0 || stats.length !== 4) return original(args);
+    const k = kernels();
+    if (k === null || x.dtype !== "float32" || c % 4 !== 0 || stats.length !== 4) return original(args);
     const backend = args.backend as WasmBackend, y = backend.makeOutput(x.shape, "float32");
     const nf = backend.makeOutput([c], "float32");
     const [pm, pv, ps, po] = stats.map((t) => at(backend, t));
     const eps = (args.attrs as { varianceEpsilon: number }).varianceEpsilon;
     const rows = tf.util.sizeFromShape(x.shape) / c;
-    kernels.inference(at(backend, x), pm, pv, ps, po, at(backend, y), at(backend, nf), rows, c, eps);
+    k.inference(at(backend, x), pm, pv, ps, po, at(backend, y), at(backend, nf), rows, c, eps);
     backend.disposeData(nf.dataId);
     return y;
   };

@@ -17,7 +17,8 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { heapOffset as at, type Scratch, type WasmBackend } from "./wasm_backend.ts";
-import { heapThreads, packedKernels } from "./wasm_batch_matmul.ts";
+import { packedKernels } from "./wasm_batch_matmul.ts";
+import { heapThreads } from "./wasm_heap.ts";
 import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
 import type { ConvGeometry } from "./wasm_conv2d.ts";
 import { type Args as GemmArgs, gemmBatch } from "../wasm/gemm_threads.ts";
@@ -52,24 +53,16 @@ const transform = (g: ConvGeometry, name: string) => `${winogradFile(winogradTil
  */
 function eachImage(g: ConvGeometry, name: string, a: number, b: number, c: number): void {
   const transformFloatsPerImage = (elements(g) * tiles(g) / g.n) * c;
-  heapThreads()!.forRanges(
-    transform(g, name),
-    g.n,
-    (r0, r1) => [a, b, g.n, g.h, g.w, c, r0, r1],
-    1,
-    Math.ceil(LEAST_SHARE_FLOATS / transformFloatsPerImage),
-  );
+  heapThreads()!.forRanges(g.n, (r0, r1) => [[transform(g, name), a, b, g.n, g.h, g.w, c, r0, r1]], {
+    least: Math.ceil(LEAST_SHARE_FLOATS / transformFloatsPerImage),
+  });
 }
 
 /** A filter transform of input channels [c0, c1) (`extra`: its arguments after c and k), shared out by channels. */
 function eachInputChannel(g: ConvGeometry, name: string, a: number, b: number, extra: number[]): void {
-  heapThreads()!.forRanges(
-    transform(g, name),
-    g.c,
-    (c0, c1) => [a, b, g.c, g.co, ...extra, c0, c1],
-    1,
-    Math.ceil(LEAST_SHARE_FLOATS / (elements(g) * g.co)),
-  );
+  heapThreads()!.forRanges(g.c, (c0, c1) => [[transform(g, name), a, b, g.c, g.co, ...extra, c0, c1]], {
+    least: Math.ceil(LEAST_SHARE_FLOATS / (elements(g) * g.co)),
+  });
 }
 
 /**

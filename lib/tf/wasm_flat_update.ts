@@ -11,9 +11,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel } from "./wrap_kernel.ts";
-import { instantiateWat } from "../wasm/instantiate_wat.ts";
-import { type Call, LEAST_SHARE_FLOATS, rangeBounds } from "../wasm/heap_threads.ts";
-import { heapThreads } from "./wasm_batch_matmul.ts";
+import { type Call, LEAST_SHARE_FLOATS } from "../wasm/heap_threads.ts";
+import { heapKernels, heapThreads } from "./wasm_heap.ts";
 
 /** The rules of update_rules.wat, each called as (p, g, slot…, p', slot'…, n, scalars…). */
 export type UpdateRule = "adam" | "sgd" | "sgd_momentum" | "adagrad";
@@ -27,17 +26,16 @@ interface FlatUpdateAttrs {
   scalars: number[];
 }
 
-let rules: Record<UpdateRule, (...args: number[]) => void> | null = null;
+const RULES = "update_rules.wat";
 
-/** Compiles the rules against the wasm backend's heap and registers the kernel; call once wasm is ready. */
-export async function enableWasmFlatUpdate(memory: WebAssembly.Memory): Promise<void> {
-  rules = await instantiateWat<Record<UpdateRule, (...args: number[]) => void>>("update_rules.wat", memory);
+/** Registers the kernel; before the wasm backend starts. */
+export function registerWasmFlatUpdate(): void {
   registerWasmKernel(FLAT_UPDATE, flatUpdate);
 }
 
 /** Whether the current backend runs the optimisers' updates in one kernel. */
 export function hasFlatUpdate(): boolean {
-  return rules !== null && tf.getBackend() === "wasm";
+  return heapKernels(RULES) !== null;
 }
 
 /**
@@ -88,7 +86,7 @@ function flatUpdate(
   const call = (i: number, from: number, to: number): Call => {
     const skip = 4 * (offsets[i] + from), own = 4 * from;
     return [
-      `update_rules.wat:${rule}`,
+      `${RULES}:${rule}`,
       at(params[i]) + own,
       at(grads[i]) + own,
       ...slots.map((s) => at(s) + skip),
@@ -98,32 +96,19 @@ function flatUpdate(
       ...scalars,
     ];
   };
-  const pool = heapThreads();
-  if (!pool?.has(`update_rules.wat:${rule}`)) {
-    sizes.forEach((n, i) => rules![rule](...call(i, 0, n).slice(1) as number[]));
-  } else {
-    pool.run(shares(sizes, offsets, pool.threads).map((share) => share.map(([i, from, to]) => call(i, from, to))));
-  }
-  return [...slotOuts, ...pOuts];
-}
-
-/**
- * The flat range of all parameters cut into one share per thread, each a list of pieces
- * [parameter, from, to). A cut inside a parameter falls on a multiple of 4 of its own elements, so
- * every element takes the same (vector or scalar) path of the kernel as in one call.
- */
-function shares(sizes: number[], offsets: number[], threads: number): [number, number, number][][] {
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const cuts = rangeBounds(total, threads, 1, LEAST_SHARE_FLOATS).map((b) => {
+  // The flat range shared out; a cut inside a parameter falls on a multiple of 4 of its own
+  // elements, so every element takes the same (vector or scalar) path of the kernel as in one call.
+  const cut = (b: number) => {
     const i = offsets.findLastIndex((o) => o <= b);
-    return b >= total ? total : offsets[i] + 4 * Math.floor((b - offsets[i]) / 4);
-  });
-  return cuts.slice(1).map((to, t) => {
-    const from = cuts[t], pieces: [number, number, number][] = [];
+    return offsets[i] + 4 * Math.floor((b - offsets[i]) / 4);
+  };
+  heapThreads()!.forRanges(total, (from, to) => {
+    const calls: Call[] = [];
     sizes.forEach((n, i) => {
       const lo = Math.max(from, offsets[i]), hi = Math.min(to, offsets[i] + n);
-      if (hi > lo) pieces.push([i, lo - offsets[i], hi - offsets[i]]);
+      if (hi > lo) calls.push(call(i, lo - offsets[i], hi - offsets[i]));
     });
-    return pieces;
-  });
+    return calls;
+  }, { least: LEAST_SHARE_FLOATS, cut });
+  return [...slotOuts, ...pOuts];
 }

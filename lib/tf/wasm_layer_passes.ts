@@ -16,15 +16,14 @@
  * - Sign of a float32 tensor (an attack's step direction), which tfjs-wasm runs through a scalar
  *   callback per element, with its rule: 0 for NaN and |x| < FLT_EPSILON, else ±1.
  *
- * Until `enableWasmLayerPasses` has compiled the module, and for other dtypes and shapes, the
+ * Until the wasm backend has started (lib/tf/wasm_heap.ts), and for other dtypes and shapes, the
  * wrapped kernels run as before.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel, wrapWasmKernel } from "./wrap_kernel.ts";
-import { instantiateWat } from "../wasm/instantiate_wat.ts";
-import { shareOut } from "./wasm_batch_matmul.ts";
 import { LEAST_SHARE_FLOATS } from "../wasm/heap_threads.ts";
+import { heapKernels, heapThreads } from "./wasm_heap.ts";
 
 type TensorInfo = tf.TensorInfo;
 
@@ -38,14 +37,10 @@ interface LayerPasses {
   sign(x: number, y: number, n: number): void;
 }
 
-let passes: LayerPasses | null = null;
-
 export const RELU_GRAD = "TsdlReluGrad";
 
-/** Compiles layer_passes.wat against the wasm backend's heap; call once wasm is ready. */
-export async function enableWasmLayerPasses(memory: WebAssembly.Memory): Promise<void> {
-  passes = await instantiateWat<LayerPasses>("layer_passes.wat", memory);
-}
+const FILE = "layer_passes.wat";
+const layerPasses = () => heapKernels<LayerPasses>(FILE);
 
 const float32 = (...ts: TensorInfo[]) => ts.every((t) => t.dtype === "float32");
 
@@ -56,6 +51,7 @@ function addBias(original: tf.KernelFunc): tf.KernelFunc {
     const isBias = (x: TensorInfo, v: TensorInfo) =>
       v.shape.length === 1 && x.shape.length >= 2 && x.shape[x.shape.length - 1] === v.shape[0];
     const [x, bias] = isBias(a, b) ? [a, b] : isBias(b, a) ? [b, a] : [null, null];
+    const passes = layerPasses();
     if (!passes || !x || !bias || !float32(a, b)) return original(args);
     const backend = args.backend as WasmBackend;
     const y = backend.makeOutput(x.shape, "float32");
@@ -77,6 +73,7 @@ function leadingReduction(mean: boolean): (original: tf.KernelFunc) => tf.Kernel
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
     const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+    const passes = layerPasses();
     if (!passes || !leading || !float32(x)) return original(args);
     const rows = tf.util.sizeFromShape(x.shape.slice(0, axes.length)),
       cols = tf.util.sizeFromShape(x.shape.slice(axes.length));
@@ -105,6 +102,7 @@ function sameShape(
   return (original) => (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const same = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+    const passes = layerPasses();
     if (!passes || !same || !float32(a, b)) return original(args);
     const backend = args.backend as WasmBackend;
     const y = backend.makeOutput(a.shape, dtype);
@@ -122,6 +120,7 @@ function sameShape(
 function sign(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
+    const passes = layerPasses();
     if (!passes || !float32(x)) return original(args);
     const backend = args.backend as WasmBackend;
     const y = backend.makeOutput(x.shape, "float32");
@@ -136,20 +135,17 @@ function reluGrad(
   const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
   const dx = backend.makeOutput(x.shape, "float32");
   const [px, pdy, pdx] = [x, dy, dx].map((t) => heapOffset(backend, t));
-  shareOut(
-    "layer_passes.wat:relu_grad",
+  heapThreads()!.forRanges(
     tf.util.sizeFromShape(x.shape),
-    (from, to) => [px + 4 * from, pdy + 4 * from, pdx + 4 * from, to - from],
-    passes!.relu_grad,
-    4,
-    LEAST_SHARE_FLOATS,
+    (from, to) => [[`${FILE}:relu_grad`, px + 4 * from, pdy + 4 * from, pdx + 4 * from, to - from]],
+    { align: 4, least: LEAST_SHARE_FLOATS },
   );
   return dx;
 }
 
 /** Whether ReLU's gradient of these runs as our kernel: float32, on the wasm backend, once compiled. */
 function reluGradientIsOurs(dy: tf.Tensor, x: tf.Tensor): boolean {
-  return passes !== null && tf.getBackend() === "wasm" && x.dtype === "float32" && dy.dtype === "float32";
+  return layerPasses() !== null && x.dtype === "float32" && dy.dtype === "float32";
 }
 
 /** dy · step(x): one kernel on the wasm backend, tfjs' Step and Multiply elsewhere. */

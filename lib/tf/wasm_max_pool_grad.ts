@@ -12,9 +12,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
-import { instantiateWat } from "../wasm/instantiate_wat.ts";
-import { shareOut } from "./wasm_batch_matmul.ts";
 import { LEAST_SHARE_FLOATS } from "../wasm/heap_threads.ts";
+import { heapKernels, heapThreads } from "./wasm_heap.ts";
 
 interface MaxPoolGradKernel {
   max_pool_grad(...args: number[]): void;
@@ -22,12 +21,7 @@ interface MaxPoolGradKernel {
   max_pool_grad_2x2(...args: number[]): void;
 }
 
-let simd: MaxPoolGradKernel | null = null;
-
-/** Compiles the SIMD kernel against the wasm backend's heap; call once wasm is ready. */
-export async function enableWasmMaxPoolGrad(memory: WebAssembly.Memory): Promise<void> {
-  simd = await instantiateWat<MaxPoolGradKernel>("max_pool_grad.wat", memory);
-}
+const FILE = "max_pool_grad.wat";
 
 type TensorInfo = tf.TensorInfo;
 
@@ -51,7 +45,7 @@ export function maxPoolGradDirect(original: tf.KernelFunc): tf.KernelFunc {
       a.pad,
       a.dimRoundingMode,
     );
-    const backend = args.backend as WasmBackend;
+    const backend = args.backend as WasmBackend, simd = heapKernels<MaxPoolGradKernel>(FILE);
     const dx = backend.makeOutput(input.shape, "float32"); // may grow the heap: take views after it
     const x = backend.typedArrayFromHeap(input) as Float32Array, g = backend.typedArrayFromHeap(dy) as Float32Array;
     const out = backend.typedArrayFromHeap(dx) as Float32Array;
@@ -67,13 +61,13 @@ export function maxPoolGradDirect(original: tf.KernelFunc): tf.KernelFunc {
       const [px, pdy, pdx] = [at(input), at(dy), at(dx)], image = H * W * C, pooled = OH * OW * C;
       const shape = [H, W, C, OH, OW, ...(twoByTwo ? [] : [kh, kw, sh, sw, top, left])];
       const name = twoByTwo ? "max_pool_grad_2x2" : "max_pool_grad";
-      shareOut(
-        `max_pool_grad.wat:${name}`,
+      heapThreads()!.forRanges(
         batchSize,
-        (r0, r1) => [px + 4 * r0 * image, pdy + 4 * r0 * pooled, pdx + 4 * r0 * image, r1 - r0, ...shape],
-        simd[name],
-        1,
-        Math.ceil(LEAST_SHARE_FLOATS / image),
+        (
+          r0,
+          r1,
+        ) => [[`${FILE}:${name}`, px + 4 * r0 * image, pdy + 4 * r0 * pooled, pdx + 4 * r0 * image, r1 - r0, ...shape]],
+        { least: Math.ceil(LEAST_SHARE_FLOATS / image) },
       );
       return dx;
     }

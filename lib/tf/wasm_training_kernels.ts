@@ -23,7 +23,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel, wrapWasmKernel } from "./wrap_kernel.ts";
-import { fusedBatchNorm } from "./wasm_batch_norm.ts";
+import { fusedBatchNorm, registerWasmBatchNorm } from "./wasm_batch_norm.ts";
+import { registerWasmFlatUpdate } from "./wasm_flat_update.ts";
 import { registerWasmSlice } from "./wasm_slice.ts";
 import { registerWasmLayerPasses } from "./wasm_layer_passes.ts";
 import { registerWasmIm2col } from "./wasm_im2col.ts";
@@ -208,6 +209,8 @@ export function registerWasmTrainingKernels(): void {
   );
   wrapWasmKernel("MaxPoolGrad", maxPoolGradDirect);
   wrapWasmKernel("FusedBatchNorm", fusedBatchNorm);
+  registerWasmBatchNorm();
+  registerWasmFlatUpdate();
   for (const name of WASM_VIA_CPU_KERNELS) {
     registerWasmKernel(name, viaCpu(name));
   }

@@ -6,7 +6,7 @@
  * result is bit-identical to one thread's whatever the split.
  */
 import type { PackedGemm } from "./instantiate_wat.ts";
-import { type Call, type HeapThreads, rangeBounds } from "./heap_threads.ts";
+import type { Call, HeapThreads } from "./heap_threads.ts";
 
 /** Below this many flops (about a millisecond on one thread) a product is not worth a round trip. */
 export const MIN_FLOPS = 2e7;
@@ -34,41 +34,36 @@ export class ThreadedGemm implements PackedGemm {
 
   gemm(...args: Args): void {
     const [a, sai, sak, b, sbk, sbj, c, ldc, M, K, N, work, accumulate] = args;
-    const T = this.pool.threads;
-    if (T === 1 || 2 * M * K * N < MIN_FLOPS) return this.local.gemm(...args);
+    if (this.pool.threads === 1 || 2 * M * K * N < MIN_FLOPS) return this.local.gemm(...args);
     // By rows every thread packs all of B (K·N), by columns all of A (M·K): the smaller twice.
-    const byRows = N <= M;
-    const bounds = byRows ? rangeBounds(M, T, ROW_ALIGN, LEAST_BAND) : rangeBounds(N, T, COLUMN_ALIGN, LEAST_BAND);
-    if (bounds.length < 3) return this.local.gemm(...args);
-    this.pool.run(
-      bounds.slice(1).map((to, t): Call[] => {
-        const from = bounds[t], w = t === 0 ? work : this.work[t - 1];
-        return [
-          byRows
-            ? [GEMM, a + 4 * from * sai, sai, sak, b, sbk, sbj, c + 4 * from * ldc, ldc, to - from, K, N, w, accumulate]
-            : [GEMM, a, sai, sak, b + 4 * from * sbj, sbk, sbj, c + 4 * from, ldc, M, K, to - from, w, accumulate],
-        ];
-      }),
-    );
+    const byRows = N <= M, options = { align: byRows ? ROW_ALIGN : COLUMN_ALIGN, least: LEAST_BAND };
+    this.pool.forRanges(byRows ? M : N, (from, to, t): Call[] => {
+      const w = this.#work(t, work);
+      return [
+        byRows
+          ? [GEMM, a + 4 * from * sai, sai, sak, b, sbk, sbj, c + 4 * from * ldc, ldc, to - from, K, N, w, accumulate]
+          : [GEMM, a, sai, sak, b + 4 * from * sbj, sbk, sbj, c + 4 * from, ldc, M, K, to - from, w, accumulate],
+      ];
+    }, options);
   }
 
   /** Independent products (`products`: their gemm arguments), a run of them whole on each thread. */
   gemmBatch(products: Args[]): void {
-    const T = this.pool.threads;
     const [, , , , , , , , M, K, N] = products[0] ?? [];
-    if (T === 1 || products.length < 2 || 2 * M * K * N * products.length < MIN_FLOPS) {
+    if (this.pool.threads === 1 || products.length < 2 || 2 * M * K * N * products.length < MIN_FLOPS) {
       for (const args of products) this.local.gemm(...args);
       return;
     }
-    const bounds = rangeBounds(products.length, T);
-    this.pool.run(
-      bounds.slice(1).map((to, t): Call[] =>
-        products.slice(bounds[t], to).map((p): Call => {
-          const args = [...p];
-          if (t > 0) args[11] = this.work[t - 1];
-          return [GEMM, ...args];
-        })
-      ),
-    );
+    this.pool.forRanges(products.length, (from, to, t) =>
+      products.slice(from, to).map((p): Call => {
+        const args = [...p];
+        args[11] = this.#work(t, p[11]);
+        return [GEMM, ...args];
+      }));
+  }
+
+  /** Thread t's work buffer: the call's own on the calling thread. */
+  #work(t: number, own: number): number {
+    return t === 0 ? own : this.work[t - 1];
   }
 }

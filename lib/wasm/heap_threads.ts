@@ -1,10 +1,11 @@
 /**
  * Worker threads that run our kernels in place on one shared WebAssembly.Memory: tfjs-wasm's heap,
  * made shared when the backend starts (shared_memory.ts). Every thread has the same kernels
- * instantiated on that memory; `run` hands each thread a list of calls, runs the first list on the
- * calling thread and returns once every thread has finished. The threads must write disjoint bytes:
- * the callers split outputs by rows, columns, images or ranges, never a sum, so a result does not
- * depend on the thread count.
+ * instantiated on that memory, and the pool owns them: `kernels(file)` gives the calling thread's
+ * instance. There is one way to use the threads, `forRanges`: an extent [0, total) cut into one range
+ * per thread, each range a list of calls; it runs the first list on the calling thread and returns
+ * once every thread has finished. The threads must write disjoint bytes: the callers split outputs
+ * by rows, columns, images or ranges, never a sum, so a result does not depend on the thread count.
  *
  * The protocol, per worker: an Int32 control slot [SEQ, DONE, READY, FAILED] (Atomics.wait and
  * notify on SEQ and DONE) and a Float64 job area [calls, (function, arguments, a₀, a₁, …)…].
@@ -16,8 +17,8 @@ import { compiledWat, isShared } from "./instantiate_wat.ts";
 export type Call = readonly [fn: string, ...args: number[]];
 
 export const SLOT = { SEQ: 0, DONE: 1, READY: 2, FAILED: 3, INTS: 16 } as const;
-/** Doubles in a worker's job area: room for a few hundred calls. */
-export const JOB_DOUBLES = 4096;
+/** Doubles in a worker's job area: room for thousands of calls (an update of a model's every tensor). */
+export const JOB_DOUBLES = 1 << 16;
 /**
  * Floats a thread's share of a memory-bound pass (a transform, an update, a pool's gradient) should
  * read or write at least: below it, handing it over and moving its cache lines between cores cost
@@ -29,9 +30,18 @@ const START_MS = 30_000;
 
 type Fn = (...args: number[]) => void;
 
+/** How forRanges cuts [0, total): bounds multiples of `align`, ranges at least `least` long, inner bounds moved by `cut`. */
+export interface RangeOptions {
+  align?: number;
+  least?: number;
+  /** Moves an inner bound to a place a range may start (at most the bound, past the previous one). */
+  cut?: (bound: number) => number;
+}
+
 export class HeapThreads {
   readonly #fnIds = new Map<string, number>();
   readonly #local: Fn[] = [];
+  readonly #instances = new Map<string, WebAssembly.Exports>();
   readonly #workers: Worker[] = [];
   readonly #control: SharedArrayBuffer;
   readonly #jobs: SharedArrayBuffer;
@@ -39,7 +49,7 @@ export class HeapThreads {
   readonly #job: Float64Array[];
   #seq = 0;
   #active: number;
-  /** Calls to run() that used more than the calling thread. */
+  /** forRanges calls that used more than the calling thread. */
   shared = 0;
 
   private constructor(readonly heap: WebAssembly.Memory, readonly requested: number) {
@@ -57,7 +67,8 @@ export class HeapThreads {
   /**
    * `threads` threads (the calling one included) with the kernels of `files` on `heap`. Resolves
    * once the workers have started; one that does not start in time is left out (`threads` says how
-   * many run). An unshared heap gets the calling thread only.
+   * many run). An unshared heap gets the calling thread only. A file that does not compile (an
+   * engine without relaxed SIMD) is left out: `kernels` and `has` say which are there.
    */
   static async start(heap: WebAssembly.Memory, threads: number, files: readonly string[]): Promise<HeapThreads> {
     if (!Number.isInteger(threads) || threads < 1) {
@@ -66,16 +77,18 @@ export class HeapThreads {
     const shared = isShared(heap);
     const pool = new HeapThreads(heap, shared ? threads : 1);
     const table: [number, string][] = [], modules: WebAssembly.Module[] = [];
-    for (const [m, file] of files.entries()) {
-      const module = await compiledWat(file, shared);
-      modules.push(module);
+    for (const file of files) {
+      const module = await compiledWat(file, shared).catch(() => null);
+      if (!module) continue;
       const exports = new WebAssembly.Instance(module, { env: { memory: heap } }).exports;
+      pool.#instances.set(file, exports);
       for (const { name, kind } of WebAssembly.Module.exports(module)) {
         if (kind !== "function") continue;
         pool.#fnIds.set(`${file}:${name}`, table.length);
         pool.#local.push(exports[name] as Fn);
-        table.push([m, name]);
+        table.push([modules.length, name]);
       }
+      modules.push(module);
     }
     if (pool.requested > 1) await pool.#startWorkers(modules, table);
     return pool;
@@ -94,12 +107,32 @@ export class HeapThreads {
     this.#active = threads;
   }
 
+  /** The kernels of `file` on the calling thread, or null where it is not in the pool. */
+  kernels<Exports>(file: string): Exports | null {
+    return (this.#instances.get(file) as Exports | undefined) ?? null;
+  }
+
+  /**
+   * [0, total) in one contiguous range per thread (see RangeOptions): calls(from, to, thread) gives
+   * the calls for [from, to) on that thread. One range runs here alone.
+   */
+  forRanges(
+    total: number,
+    calls: (from: number, to: number, thread: number) => Call[],
+    { align = 1, least = 1, cut }: RangeOptions = {},
+  ): void {
+    let bounds = rangeBounds(total, this.threads, align, least);
+    if (cut) bounds = bounds.map((b, i) => i === 0 || i === bounds.length - 1 ? b : cut(b));
+    bounds = bounds.filter((b, i) => i === 0 || b > bounds[i - 1]);
+    this.#run(bounds.slice(1).map((to, t) => calls(bounds[t], to, t)));
+  }
+
   /** Runs jobs[0] here and jobs[t] on worker t (at most `threads` lists); returns when all are done. */
-  run(jobs: readonly (readonly Call[])[]): void {
+  #run(jobs: readonly (readonly Call[])[]): void {
     if (jobs.length > this.threads) throw new Error(`${jobs.length} jobs for ${this.threads} threads`);
     const seq = ++this.#seq;
+    for (let w = 0; w < jobs.length - 1; w++) this.#encode(jobs[w + 1], this.#job[w]);
     for (let w = 0; w < jobs.length - 1; w++) {
-      this.#encode(jobs[w + 1], this.#job[w]);
       Atomics.store(this.#ctl[w], SLOT.SEQ, seq);
       Atomics.notify(this.#ctl[w], SLOT.SEQ);
     }
@@ -118,21 +151,6 @@ export class HeapThreads {
     for (let w = 0; w < jobs.length - 1; w++) {
       if (Atomics.exchange(this.#ctl[w], SLOT.FAILED, 0)) throw new Error(`a kernel failed on worker thread ${w + 1}`);
     }
-  }
-
-  /**
-   * fn over [0, total) in one contiguous range per thread, each range's bounds multiples of `align`
-   * and at least `least` long: args(from, to, thread) gives the call for [from, to) on that thread.
-   */
-  forRanges(
-    fn: string,
-    total: number,
-    args: (from: number, to: number, thread: number) => number[],
-    align = 1,
-    least = 1,
-  ): void {
-    const bounds = rangeBounds(total, this.threads, align, least);
-    this.run(bounds.slice(1).map((to, t) => [[fn, ...args(bounds[t], to, t)]]));
   }
 
   /** Whether the threads have the kernel `fn` ("file:export"). */

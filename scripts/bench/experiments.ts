@@ -16,7 +16,7 @@ import { crossEntropy } from "../../lib/train/losses.ts";
 import { ScratchAdaGrad } from "../../lib/scratch/adagrad.ts";
 import { ScratchClassifier } from "../../lib/scratch/classifier.ts";
 import { buildConvNet } from "../uva/convnet_model.ts";
-import { setWasmThreads, wasmThreads } from "../../lib/tf/wasm_batch_matmul.ts";
+import { setWasmThreads, wasmThreads } from "../../lib/tf/wasm_heap.ts";
 import { LeNet } from "../adversarial/lenet.ts";
 import { pgdTrainingObjective } from "../adversarial/robust/pgd_training.ts";
 import { buildAutodiff, buildScratch, SMALL_NET } from "../cnn_scratch/architectures.ts";
