@@ -23,7 +23,7 @@ import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
 import type { ConvGeometry } from "./wasm_conv2d.ts";
 import { type Args as GemmArgs, gemmBatch } from "../wasm/gemm_threads.ts";
 import { LEAST_SHARE_FLOATS } from "../wasm/heap_threads.ts";
-import { WINOGRAD_TILES, winogradFile, type WinogradTile } from "../wasm/winograd_wat.ts";
+import { WINOGRAD_TILES, winogradFile, type WinogradTile, XI_PAD_FLOATS } from "../wasm/winograd_wat.ts";
 
 /** Whether g is a Winograd layer: 3×3 or 5×5, stride 1, "same" padding, channels in fours, images over 2×2. */
 export function winogradApplies(g: ConvGeometry): boolean {
@@ -44,6 +44,9 @@ const tileSize = (g: ConvGeometry) => WINOGRAD_TILES[winogradTile(g)].m;
 const tiles = (g: ConvGeometry) => g.n * Math.ceil(g.h / tileSize(g)) * Math.ceil(g.w / tileSize(g));
 /** Elements ξ of the transform: (m + r − 1)². */
 const elements = (g: ConvGeometry) => (tileSize(g) + g.k - 1) ** 2;
+/** Floats from one element's matrix to the next (see XI_PAD_FLOATS): [T][channels] of a tile transform, [C][K] of a filter's. */
+const tileStride = (g: ConvGeometry, channels: number) => tiles(g) * channels + XI_PAD_FLOATS;
+const filterStride = (g: ConvGeometry) => g.c * g.co + XI_PAD_FLOATS;
 /** A transform's function on the heap threads. */
 const transform = (g: ConvGeometry, name: string) => `${winogradFile(winogradTile(g))}:${name}`;
 
@@ -67,13 +70,13 @@ function eachInputChannel(g: ConvGeometry, name: string, a: number, b: number, e
 
 /**
  * The products C_ξ = op(A_ξ)·op(B_ξ), one per element ξ: A_ξ at a + ξ·aSize floats read with
- * strides (sai, sak), B_ξ likewise, C_ξ row-major [rows × cols] at c + ξ·rows·cols.
+ * strides (sai, sak), B_ξ likewise, C_ξ row-major [rows × cols] at c.at + ξ·c.size floats.
  */
 function products(
   ctx: WinogradContext,
   a: { at: number; size: number; sai: number; sak: number },
   b: { at: number; size: number; sbk: number; sbj: number },
-  c: number,
+  c: { at: number; size: number },
   [rows, depth, cols]: [number, number, number],
 ): void {
   const work = at(ctx.backend, ctx.scratch.floats(PACKED_GEMM_WORK_FLOATS));
@@ -84,7 +87,7 @@ function products(
     b.at + 4 * xi * b.size,
     b.sbk,
     b.sbj,
-    c + 4 * xi * rows * cols,
+    c.at + 4 * xi * c.size,
     cols,
     rows,
     depth,
@@ -108,15 +111,16 @@ function convolve(
 ): void {
   const { backend, scratch, g } = ctx, T = tiles(g), [cin, cout] = flipped ? [g.co, g.c] : [g.c, g.co];
   const X = elements(g);
-  const V = scratch.floats(X * T * cin), U = scratch.floats(X * g.c * g.co), M = scratch.floats(X * T * cout);
+  const [vSize, mSize] = [tileStride(g, cin), tileStride(g, cout)];
+  const V = scratch.floats(X * vSize), U = scratch.floats(X * filterStride(g)), M = scratch.floats(X * mSize);
   eachImage(g, "transform_input", at(backend, input), at(backend, V), cin);
   eachInputChannel(g, "transform_filter", at(backend, filter), at(backend, U), [flipped ? 1 : 0]);
   const [sbk, sbj] = flipped ? [1, g.co] : [g.co, 1];
   products(
     ctx,
-    { at: at(backend, V), size: T * cin, sai: cin, sak: 1 },
-    { at: at(backend, U), size: g.c * g.co, sbk, sbj },
-    at(backend, M),
+    { at: at(backend, V), size: vSize, sai: cin, sak: 1 },
+    { at: at(backend, U), size: filterStride(g), sbk, sbj },
+    { at: at(backend, M), size: mSize },
     [T, cin, cout],
   );
   eachImage(g, "transform_output", at(backend, M), at(backend, out), cout);
@@ -146,14 +150,15 @@ export function filterGradientWinograd(
 ): void {
   const { backend, scratch, g } = ctx, T = tiles(g);
   const X = elements(g);
-  const V = scratch.floats(X * T * g.c), D = scratch.floats(X * T * g.co), S = scratch.floats(X * g.c * g.co);
+  const [vSize, dSize] = [tileStride(g, g.c), tileStride(g, g.co)];
+  const V = scratch.floats(X * vSize), D = scratch.floats(X * dSize), S = scratch.floats(X * filterStride(g));
   eachImage(g, "transform_input", at(backend, x), at(backend, V), g.c);
   eachImage(g, "transform_output_gradient", at(backend, dy), at(backend, D), g.co);
   products(
     ctx,
-    { at: at(backend, V), size: T * g.c, sai: 1, sak: g.c }, // V_ξᵀ
-    { at: at(backend, D), size: T * g.co, sbk: g.co, sbj: 1 },
-    at(backend, S),
+    { at: at(backend, V), size: vSize, sai: 1, sak: g.c }, // V_ξᵀ
+    { at: at(backend, D), size: dSize, sbk: g.co, sbj: 1 },
+    { at: at(backend, S), size: filterStride(g) },
     [g.c, T, g.co],
   );
   eachInputChannel(g, "transform_filter_gradient", at(backend, S), at(backend, dW), []);

@@ -14,7 +14,8 @@
 ;; pair where the direct sum takes 144. The filter gradient is F(3×3, 4×4) on the same input
 ;; transform V: dW = Gᵀ [ Σ_t (A dy_t Aᵀ) ⊙ (Bᵀ d_t B) ] G, with dy_t the tile's 4×4 output gradient; the
 ;; input gradient is the forward pass of dy with the filter flipped (transform_filter with flip = 1).
-;; Layouts, ξ = 6·row + column: V [36][T][C], U [36][C][K], M [36][T][K]. Channels go four
+;; Layouts, ξ = 6·row + column: V [36][T][C], U [36][C][K], M [36][T][K], each ξ's matrix
+;; 16 floats (a cache line) after the previous one's end, so that 36 streams never alias. Channels go four
 ;; at a time (C and K multiples of 4), a tile's vectors in locals: straight-line code, each
 ;; kernel's loop body written out once per element of its transform.
 (module
@@ -33,7 +34,7 @@
     (local.set $tX (i32.shr_u (i32.add (local.get $w) (i32.const 3)) (i32.const 2)))
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
-    (local.set $xi (i32.mul (local.get $T) (local.get $cb))) ;; bytes from one ξ to the next
+    (local.set $xi (i32.add (i32.mul (local.get $T) (local.get $cb)) (i32.const 64))) ;; bytes from one ξ to the next
     (local.set $r (local.get $r0))
     (local.set $t (i32.mul (local.get $r0) (i32.mul (local.get $tY) (local.get $tX))))
     (block $r_done (loop $rl
@@ -253,7 +254,7 @@
     (local.set $tX (i32.shr_u (i32.add (local.get $w) (i32.const 3)) (i32.const 2)))
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
-    (local.set $xi (i32.mul (local.get $T) (local.get $cb))) ;; bytes from one ξ to the next
+    (local.set $xi (i32.add (i32.mul (local.get $T) (local.get $cb)) (i32.const 64))) ;; bytes from one ξ to the next
     (local.set $r (local.get $r0))
     (local.set $t (i32.mul (local.get $r0) (i32.mul (local.get $tY) (local.get $tX))))
     (block $r_done (loop $rl
@@ -425,7 +426,7 @@
     (local.set $tX (i32.shr_u (i32.add (local.get $w) (i32.const 3)) (i32.const 2)))
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
-    (local.set $xi (i32.mul (local.get $T) (local.get $cb))) ;; bytes from one ξ to the next
+    (local.set $xi (i32.add (i32.mul (local.get $T) (local.get $cb)) (i32.const 64))) ;; bytes from one ξ to the next
     (local.set $r (local.get $r0))
     (local.set $t (i32.mul (local.get $r0) (i32.mul (local.get $tY) (local.get $tX))))
     (block $r_done (loop $rl
@@ -587,12 +588,13 @@
   ;; W[2 − ky, 2 − kx, c, k], the input gradient's filter).
   (func (export "transform_filter") (param $W i32) (param $U i32) (param $c i32) (param $k i32) (param $flip i32)
                                     (param $c0 i32) (param $c1 i32)
-    (local $kb i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32)
+    (local $kb i32) (local $tap i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32)
     (local $g00 v128) (local $g01 v128) (local $g02 v128) (local $g10 v128) (local $g11 v128) (local $g12 v128) (local $g20 v128) (local $g21 v128) (local $g22 v128)
     (local $e00 v128) (local $e01 v128) (local $e02 v128) (local $e10 v128) (local $e11 v128) (local $e12 v128) (local $e20 v128) (local $e21 v128) (local $e22 v128) (local $e30 v128) (local $e31 v128) (local $e32 v128) (local $e40 v128) (local $e41 v128) (local $e42 v128) (local $e50 v128) (local $e51 v128) (local $e52 v128)
     (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
-    (local.set $xi (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap (or ξ) to the next
+    (local.set $tap (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap to the next
+    (local.set $xi (i32.add (local.get $tap) (i32.const 64))) ;; bytes from one ξ to the next
     (local.set $ci (local.get $c0))
     (block $c_done (loop $cl
       (br_if $c_done (i32.ge_u (local.get $ci) (local.get $c1)))
@@ -600,15 +602,15 @@
       (block $k_done (loop $kl
         (br_if $k_done (i32.ge_u (local.get $kg) (local.get $kb)))
         (local.set $o (i32.add (i32.mul (local.get $ci) (local.get $kb)) (local.get $kg)))
-        (local.set $g00 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 8) (i32.const 0) (local.get $flip)) (local.get $xi)))))
-        (local.set $g01 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 7) (i32.const 1) (local.get $flip)) (local.get $xi)))))
-        (local.set $g02 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 6) (i32.const 2) (local.get $flip)) (local.get $xi)))))
-        (local.set $g10 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 5) (i32.const 3) (local.get $flip)) (local.get $xi)))))
-        (local.set $g11 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 4) (i32.const 4) (local.get $flip)) (local.get $xi)))))
-        (local.set $g12 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 3) (i32.const 5) (local.get $flip)) (local.get $xi)))))
-        (local.set $g20 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 2) (i32.const 6) (local.get $flip)) (local.get $xi)))))
-        (local.set $g21 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 1) (i32.const 7) (local.get $flip)) (local.get $xi)))))
-        (local.set $g22 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 0) (i32.const 8) (local.get $flip)) (local.get $xi)))))
+        (local.set $g00 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 8) (i32.const 0) (local.get $flip)) (local.get $tap)))))
+        (local.set $g01 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 7) (i32.const 1) (local.get $flip)) (local.get $tap)))))
+        (local.set $g02 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 6) (i32.const 2) (local.get $flip)) (local.get $tap)))))
+        (local.set $g10 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 5) (i32.const 3) (local.get $flip)) (local.get $tap)))))
+        (local.set $g11 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 4) (i32.const 4) (local.get $flip)) (local.get $tap)))))
+        (local.set $g12 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 3) (i32.const 5) (local.get $flip)) (local.get $tap)))))
+        (local.set $g20 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 2) (i32.const 6) (local.get $flip)) (local.get $tap)))))
+        (local.set $g21 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 1) (i32.const 7) (local.get $flip)) (local.get $tap)))))
+        (local.set $g22 (v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const 0) (i32.const 8) (local.get $flip)) (local.get $tap)))))
         (local.set $p0 (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (f32x4.sub (f32x4.neg (local.get $g00)) (local.get $g20))))
         (local.set $p1 (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (f32x4.neg (local.get $g10))))
         (local.set $p2 (f32x4.add (f32x4.mul (v128.const f32x4 0.0416666679 0.0416666679 0.0416666679 0.0416666679) (local.get $g00)) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $g20))))
@@ -708,12 +710,13 @@
 ;; dW [3, 3, C, K] = Gᵀ S G of S [36][C][K] (S_ξ = Σ_t V_ξ[t, c] · D_ξ[t, k]), for c in [c0, c1).
   (func (export "transform_filter_gradient") (param $S i32) (param $dW i32) (param $c i32) (param $k i32)
                                              (param $c0 i32) (param $c1 i32)
-    (local $kb i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32)
+    (local $kb i32) (local $tap i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32)
     (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128) (local $s04 v128) (local $s05 v128) (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128) (local $s14 v128) (local $s15 v128) (local $s20 v128) (local $s21 v128) (local $s22 v128) (local $s23 v128) (local $s24 v128) (local $s25 v128) (local $s30 v128) (local $s31 v128) (local $s32 v128) (local $s33 v128) (local $s34 v128) (local $s35 v128) (local $s40 v128) (local $s41 v128) (local $s42 v128) (local $s43 v128) (local $s44 v128) (local $s45 v128) (local $s50 v128) (local $s51 v128) (local $s52 v128) (local $s53 v128) (local $s54 v128) (local $s55 v128)
     (local $e00 v128) (local $e01 v128) (local $e02 v128) (local $e03 v128) (local $e04 v128) (local $e05 v128) (local $e10 v128) (local $e11 v128) (local $e12 v128) (local $e13 v128) (local $e14 v128) (local $e15 v128) (local $e20 v128) (local $e21 v128) (local $e22 v128) (local $e23 v128) (local $e24 v128) (local $e25 v128)
     (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
-    (local.set $xi (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap (or ξ) to the next
+    (local.set $tap (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap to the next
+    (local.set $xi (i32.add (local.get $tap) (i32.const 64))) ;; bytes from one ξ to the next
     (local.set $ci (local.get $c0))
     (block $c_done (loop $cl
       (br_if $c_done (i32.ge_u (local.get $ci) (local.get $c1)))
@@ -803,23 +806,23 @@
         (local.set $p1 (f32x4.sub (local.get $e01) (local.get $e02)))
         (local.set $p2 (f32x4.add (local.get $e03) (local.get $e04)))
         (local.set $p3 (f32x4.sub (local.get $e03) (local.get $e04)))
-        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 0) (local.get $xi))) (f32x4.sub (f32x4.add (f32x4.mul (v128.const f32x4 0.250000000 0.250000000 0.250000000 0.250000000) (local.get $e00)) (f32x4.mul (v128.const f32x4 0.0416666679 0.0416666679 0.0416666679 0.0416666679) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
-        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 1) (local.get $xi))) (f32x4.sub (f32x4.mul (v128.const f32x4 0.0833333358 0.0833333358 0.0833333358 0.0833333358) (local.get $p3)) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p1))))
-        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 2) (local.get $xi))) (f32x4.sub (f32x4.add (local.get $e05) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
+        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 0) (local.get $tap))) (f32x4.sub (f32x4.add (f32x4.mul (v128.const f32x4 0.250000000 0.250000000 0.250000000 0.250000000) (local.get $e00)) (f32x4.mul (v128.const f32x4 0.0416666679 0.0416666679 0.0416666679 0.0416666679) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
+        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 1) (local.get $tap))) (f32x4.sub (f32x4.mul (v128.const f32x4 0.0833333358 0.0833333358 0.0833333358 0.0833333358) (local.get $p3)) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p1))))
+        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 2) (local.get $tap))) (f32x4.sub (f32x4.add (local.get $e05) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
         (local.set $p0 (f32x4.add (local.get $e11) (local.get $e12)))
         (local.set $p1 (f32x4.sub (local.get $e11) (local.get $e12)))
         (local.set $p2 (f32x4.add (local.get $e13) (local.get $e14)))
         (local.set $p3 (f32x4.sub (local.get $e13) (local.get $e14)))
-        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 3) (local.get $xi))) (f32x4.sub (f32x4.add (f32x4.mul (v128.const f32x4 0.250000000 0.250000000 0.250000000 0.250000000) (local.get $e10)) (f32x4.mul (v128.const f32x4 0.0416666679 0.0416666679 0.0416666679 0.0416666679) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
-        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 4) (local.get $xi))) (f32x4.sub (f32x4.mul (v128.const f32x4 0.0833333358 0.0833333358 0.0833333358 0.0833333358) (local.get $p3)) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p1))))
-        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 5) (local.get $xi))) (f32x4.sub (f32x4.add (local.get $e15) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
+        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 3) (local.get $tap))) (f32x4.sub (f32x4.add (f32x4.mul (v128.const f32x4 0.250000000 0.250000000 0.250000000 0.250000000) (local.get $e10)) (f32x4.mul (v128.const f32x4 0.0416666679 0.0416666679 0.0416666679 0.0416666679) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
+        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 4) (local.get $tap))) (f32x4.sub (f32x4.mul (v128.const f32x4 0.0833333358 0.0833333358 0.0833333358 0.0833333358) (local.get $p3)) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p1))))
+        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 5) (local.get $tap))) (f32x4.sub (f32x4.add (local.get $e15) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
         (local.set $p0 (f32x4.add (local.get $e21) (local.get $e22)))
         (local.set $p1 (f32x4.sub (local.get $e21) (local.get $e22)))
         (local.set $p2 (f32x4.add (local.get $e23) (local.get $e24)))
         (local.set $p3 (f32x4.sub (local.get $e23) (local.get $e24)))
-        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 6) (local.get $xi))) (f32x4.sub (f32x4.add (f32x4.mul (v128.const f32x4 0.250000000 0.250000000 0.250000000 0.250000000) (local.get $e20)) (f32x4.mul (v128.const f32x4 0.0416666679 0.0416666679 0.0416666679 0.0416666679) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
-        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 7) (local.get $xi))) (f32x4.sub (f32x4.mul (v128.const f32x4 0.0833333358 0.0833333358 0.0833333358 0.0833333358) (local.get $p3)) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p1))))
-        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 8) (local.get $xi))) (f32x4.sub (f32x4.add (local.get $e25) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
+        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 6) (local.get $tap))) (f32x4.sub (f32x4.add (f32x4.mul (v128.const f32x4 0.250000000 0.250000000 0.250000000 0.250000000) (local.get $e20)) (f32x4.mul (v128.const f32x4 0.0416666679 0.0416666679 0.0416666679 0.0416666679) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
+        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 7) (local.get $tap))) (f32x4.sub (f32x4.mul (v128.const f32x4 0.0833333358 0.0833333358 0.0833333358 0.0833333358) (local.get $p3)) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p1))))
+        (v128.store (i32.add (i32.add (local.get $dW) (local.get $o)) (i32.mul (i32.const 8) (local.get $tap))) (f32x4.sub (f32x4.add (local.get $e25) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p2))) (f32x4.mul (v128.const f32x4 0.166666672 0.166666672 0.166666672 0.166666672) (local.get $p0))))
         (local.set $kg (i32.add (local.get $kg) (i32.const 16)))
         (br $kl)))
       (local.set $ci (i32.add (local.get $ci) (i32.const 1)))

@@ -213,6 +213,15 @@ ${body}
 `;
 }
 
+/**
+ * Floats between one element's matrix of a transform and the next beyond its size ([T][C] of a
+ * tile transform, [C][K] of a filter's): one cache line. With the size a multiple of 4 KiB (a batch
+ * of 32 and 32 channels or more; 64 × 64 filters), the 36 streams a tile or filter writes or reads
+ * would all fall in one set of the L1 cache and alias in the store buffer; a line apart they spread
+ * over 36 sets.
+ */
+export const XI_PAD_FLOATS = 16;
+
 const TILE_DECL = `    (local $tY i32) (local $tX i32) (local $T i32) (local $cb i32) (local $xi i32) (local $t i32)
     (local $r i32) (local $ty i32) (local $tx i32) (local $cg i32) (local $o i32)
 `;
@@ -222,7 +231,9 @@ const tileLocals = (m: number) =>
     (local.set $tX (i32.shr_u (i32.add (local.get $w) (i32.const ${m - 1})) (i32.const ${Math.log2(m)})))
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
-    (local.set $xi (i32.mul (local.get $T) (local.get $cb))) ;; bytes from one ξ to the next
+    (local.set $xi (i32.add (i32.mul (local.get $T) (local.get $cb)) (i32.const ${
+    4 * XI_PAD_FLOATS
+  }))) ;; bytes from one ξ to the next
     (local.set $r (local.get $r0))
     (local.set $t (i32.mul (local.get $r0) (i32.mul (local.get $tY) (local.get $tX))))
 `;
@@ -279,10 +290,11 @@ ${body}
 `;
 }
 
-const FDECL = `    (local $kb i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32)
+const FDECL = `    (local $kb i32) (local $tap i32) (local $xi i32) (local $ci i32) (local $kg i32) (local $o i32)
 `;
 const FLOCALS = `    (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
-    (local.set $xi (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap (or ξ) to the next
+    (local.set $tap (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap to the next
+    (local.set $xi (i32.add (local.get $tap) (i32.const ${4 * XI_PAD_FLOATS}))) ;; bytes from one ξ to the next
     (local.set $ci (local.get $c0))
 `;
 
@@ -315,7 +327,8 @@ function header(tile: WinogradTile): string {
 ;; pair where the direct sum takes ${m * m * r * r}. The filter gradient is F(${r}×${r}, ${m}×${m}) on the same input
 ;; transform V: dW = Gᵀ [ Σ_t (A dy_t Aᵀ) ⊙ (Bᵀ d_t B) ] G, with dy_t the tile's ${m}×${m} output gradient; the
 ;; input gradient is the forward pass of dy with the filter flipped (transform_filter with flip = 1).
-;; Layouts, ξ = ${n}·row + column: V [${n * n}][T][C], U [${n * n}][C][K], M [${n * n}][T][K]. Channels go four
+;; Layouts, ξ = ${n}·row + column: V [${n * n}][T][C], U [${n * n}][C][K], M [${n * n}][T][K], each ξ's matrix
+;; ${XI_PAD_FLOATS} floats (a cache line) after the previous one's end, so that 36 streams never alias. Channels go four
 ;; at a time (C and K multiples of 4), a tile's vectors in locals: straight-line code, each
 ;; kernel's loop body written out once per element of its transform.
 `;
@@ -335,6 +348,7 @@ export function winogradWat(tile: WinogradTile): string {
   const TILE_LOCALS = tileLocals(m);
   const out = [header(tile) + '(module\n  (import "env" "memory" (memory 1))\n'];
   const at = (base: string, q: number) => `(i32.add ${base} (i32.mul (i32.const ${q}) (local.get $xi)))`;
+  const tapAt = (base: string, q: number) => `(i32.add ${base} (i32.mul (i32.const ${q}) (local.get $tap)))`;
 
   // transform_input: V_ξ = (Bᵀ d B)[ξ]
   let body = [];
@@ -409,7 +423,7 @@ ${TILE_LOCALS}${tileLoops(indent(body, "            "), pixelSetup(m, "dy", m, m
           `g${i}${j}`,
           `(v128.load (i32.add (i32.add (local.get $W) (local.get $o)) (i32.mul (select (i32.const ${
             r * r - 1 - tap
-          }) (i32.const ${tap}) (local.get $flip)) (local.get $xi))))`,
+          }) (i32.const ${tap}) (local.get $flip)) (local.get $tap))))`,
         ),
       );
     }
@@ -449,7 +463,7 @@ ${FLOCALS}${filterLoops(indent(body, "        "))}  )
       "e",
       r,
       n,
-      (i, q, e) => `(v128.store ${at("(i32.add (local.get $dW) (local.get $o))", r * i + q)} ${e})`,
+      (i, q, e) => `(v128.store ${tapAt("(i32.add (local.get $dW) (local.get $o))", r * i + q)} ${e})`,
     ),
   );
   out.push(
