@@ -102,28 +102,30 @@ Deno.test("fused wasm updates keep the tensor count flat across steps", async ()
   }
 });
 
-/** lib/scratch's AdaGrad steps layers' own tensors: the same kernel per parameter on wasm. */
+/** lib/scratch's AdaGrad steps layers' own tensors: on wasm one kernel for all of them, each with its own sums. */
 async function scratchAdaGrad(backend: "cpu" | "wasm", opts: { eps?: number; initialAccumulator?: number }) {
   await initBackend(backend);
   const rng = new Rng(`scratch-adagrad-${JSON.stringify(opts)}`);
   const values = (shape: number[]) => tf.tensor(rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b))), shape);
-  const layer: ScratchLayer = {
-    name: "two tensors",
-    params: [values([3, 7]), values([5])],
+  const layer = (name: string, shapes: number[][]): ScratchLayer & { shapes: number[][] } => ({
+    name,
+    shapes,
+    params: shapes.map(values),
     grads: [],
     forward: (x) => x,
     backward: (d) => d,
-  };
+  });
+  // a layer without parameters between two with
+  const layers = [layer("two tensors", [[3, 7], [5]]), layer("none", []), layer("one tensor", [[9, 4]])];
   assert.equal(hasFlatUpdate(), backend === "wasm");
   const optimizer = new ScratchAdaGrad(0.1, opts);
   for (let step = 0; step < 4; step++) {
-    tf.dispose(layer.grads);
-    layer.grads = [values([3, 7]), values([5])];
-    optimizer.step([layer]);
+    for (const l of layers) tf.dispose(l.grads), l.grads = l.shapes.map(values);
+    optimizer.step(layers);
   }
-  const out = layer.params.map((p) => Array.from(p.dataSync()));
+  const out = layers.flatMap((l) => l.params.map((p) => Array.from(p.dataSync())));
   optimizer.dispose();
-  tf.dispose([...layer.params, ...layer.grads]);
+  tf.dispose(layers.flatMap((l) => [...l.params, ...l.grads]));
   return out;
 }
 

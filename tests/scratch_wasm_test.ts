@@ -102,3 +102,61 @@ for (const [label, shape, make] of LAYERS) {
     expected.forEach((e, i) => assertScaledClose(got[i], e, 1e-5, `${label}: output ${i}`));
   });
 }
+
+/** The scratch max pool's rule in plain JS: running maximum m = m < b ? b : m in tap order, the first tap equal to it wins (the last where none is). */
+function maxPoolReference(x: Float32Array, [n, h, w, c]: number[], k: number, s: number, dy: Float32Array) {
+  const oh = Math.floor((h - k) / s) + 1, ow = Math.floor((w - k) / s) + 1;
+  const y = new Float32Array(n * oh * ow * c), dx = new Float32Array(x.length);
+  for (let r = 0; r < n; r++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ch = 0; ch < c; ch++) {
+          const at = Array.from(
+            { length: k * k },
+            (_, t) => ((r * h + oy * s + Math.floor(t / k)) * w + ox * s + t % k) * c + ch,
+          );
+          let m = x[at[0]];
+          for (const i of at.slice(1)) m = m < x[i] ? x[i] : m;
+          const o = ((r * oh + oy) * ow + ox) * c + ch;
+          y[o] = m;
+          const winner = at.slice(0, -1).find((i) => x[i] === m) ?? at.at(-1)!;
+          dx[winner] += dy[o];
+        }
+      }
+    }
+  }
+  return { y, dx };
+}
+
+for (
+  const [label, shape, k, s] of [
+    ["2×2, 27 outputs (a scalar tail)", [1, 7, 7, 3], 2, 2],
+    ["3×3 stride 2, overlapping", [2, 9, 9, 4], 3, 2],
+  ] as const
+) {
+  Deno.test(`scratch max pool on wasm runs as one kernel with the composition's rule: ties, −0 and NaN, ${label}`, async () => {
+    await initBackend("wasm");
+    try {
+      assert.ok(hasWasmIm2col(), "the kernels were not compiled on wasm: the test would be vacuous");
+      const rng = new Rng(`max pool ties ${label}`), size = shape.reduce((a: number, b: number) => a * b, 1);
+      // few distinct values, so windows tie often
+      const values = [-2, -1, -0, 0, 1, 2, NaN];
+      const x = Float32Array.from({ length: size }, () => values[Math.floor(rng.uniform(0, values.length))]);
+      // the last image's last three rows all 1: its last windows tie (the scalar tail's among them)
+      x.fill(1, size - 3 * shape[2] * shape[3]);
+      const pool = new ScratchMaxPool2D(k, s), xt = tf.tensor4d(x, [...shape]);
+      const y = pool.forward(xt, true);
+      const dy = Float32Array.from({ length: y.size }, () => Math.floor(rng.uniform(-3, 4)));
+      const dyt = tf.tensor(dy, y.shape);
+      const kernels = tf.engine().state.numDataBuffers;
+      const dx = pool.backward(dyt);
+      assert.equal(tf.engine().state.numDataBuffers - kernels, 1, "the backward pass is one kernel");
+      const expected = maxPoolReference(x, [...shape], k, s, dy);
+      assert.deepEqual(Array.from(await y.data()), Array.from(expected.y));
+      assert.deepEqual(Array.from(await dx.data()), Array.from(expected.dx));
+      tf.dispose([xt, y, dyt, dx]);
+    } finally {
+      await initBackend("cpu");
+    }
+  });
+}

@@ -11,7 +11,7 @@
  */
 import { tf } from "../tf.ts";
 import type { ScratchLayer } from "./layer.ts";
-import { hasFlatUpdate, runFlatUpdate } from "../tf/wasm_flat_update.ts";
+import { hasFlatUpdate, runTensorUpdate } from "../tf/wasm_flat_update.ts";
 
 export interface AdaGradOptions {
   eps?: number;
@@ -37,33 +37,41 @@ export class ScratchAdaGrad {
     }
   }
 
-  /** One update of every parameter of `layers` from the gradients their last backward left. */
+  /**
+   * One update of every parameter of `layers` from the gradients their last backward left. On wasm
+   * one kernel for all of them (lib/tf/wasm_flat_update.ts), the same float ops as below.
+   */
   step(layers: ScratchLayer[]): void {
-    for (const layer of layers) {
-      if (layer.params.length === 0) continue;
+    const held = layers.filter((layer) => layer.params.length > 0);
+    for (const layer of held) {
       if (layer.grads.length !== layer.params.length) {
         throw new Error(
           `${layer.name}: ${layer.params.length} parameters but ${layer.grads.length} gradients; run backward first`,
         );
       }
-      const sums = this.#sumsOf(layer);
-      layer.params = layer.params.map((p, i) => {
-        const next = tf.keep(tf.tidy(() => this.#update(p, layer.grads[i], sums[i])));
+    }
+    const params = held.flatMap((l) => l.params), grads = held.flatMap((l) => l.grads);
+    const sums = held.flatMap((l) => this.#sumsOf(l));
+    const float = [...params, ...grads].every((t) => t.dtype === "float32");
+    const next = tf.tidy(() => {
+      if (hasFlatUpdate() && float) {
+        const out = runTensorUpdate("adagrad", sums.map((s) => [s]), params, grads, [this.lr, this.eps]);
+        out.slots.forEach(([s], i) => sums[i].assign(s));
+        return out.params;
+      }
+      return params.map((p, i) => {
+        sums[i].assign(tf.add(sums[i], tf.square(grads[i])));
+        return tf.sub(p, tf.mul(tf.div(grads[i], tf.add(tf.sqrt(sums[i]), this.eps)), this.lr));
+      });
+    });
+    let at = 0;
+    for (const layer of held) {
+      layer.params = layer.params.map((p) => {
+        const updated = tf.keep(next[at++]);
         p.dispose();
-        return next;
+        return updated;
       });
     }
-  }
-
-  /** The new p; assigns the new s. On wasm one kernel (lib/tf/wasm_flat_update.ts), the same numbers. */
-  #update(p: tf.Tensor, g: tf.Tensor, s: tf.Variable): tf.Tensor {
-    if (hasFlatUpdate() && p.dtype === "float32" && g.dtype === "float32") {
-      const next = runFlatUpdate("adagrad", [s], [p], [g], [this.lr, this.eps]);
-      s.assign(next.slots[0]);
-      return next.params[0];
-    }
-    s.assign(tf.add(s, tf.square(g)));
-    return tf.sub(p, tf.mul(tf.div(g, tf.add(tf.sqrt(s), this.eps)), this.lr));
   }
 
   #sumsOf(layer: ScratchLayer): tf.Variable[] {

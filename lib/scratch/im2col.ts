@@ -24,7 +24,15 @@
  */
 import { tf } from "../tf.ts";
 import { pair, type Size2, windowOutputSize } from "./output_size.ts";
-import { COL2IM, hasWasmIm2col, IM2COL, WINDOW_ELEMENTS, WINDOW_ELEMENTS_ADJOINT } from "../tf/wasm_im2col.ts";
+import {
+  COL2IM,
+  hasWasmIm2col,
+  IM2COL,
+  WINDOW_ELEMENTS,
+  WINDOW_ELEMENTS_ADJOINT,
+  WINDOW_MAXIMA,
+  WINDOW_MAXIMA_ADJOINT,
+} from "../tf/wasm_im2col.ts";
 
 export interface WindowGeometry {
   /** [height, width] of the input, without padding. */
@@ -143,6 +151,30 @@ export function windowElementsAdjoint(
  * The wasm kernels' attributes where they run: on the wasm backend, for a square window with one
  * stride and padding; null otherwise (the whole-tensor compositions below).
  */
+/**
+ * On wasm, the window elements' running maximum y [n·oh·ow, C] and their first-maximum masks
+ * [kh·kw, n·oh·ow, C] in one kernel (what lib/scratch/pool.ts composes from windowElements); null
+ * where that kernel is missing.
+ */
+export function windowMaxima(xNHWC: tf.Tensor4D, g: WindowGeometry): { y: tf.Tensor2D; masks: tf.Tensor3D } | null {
+  const kernelAttrs = wasmAttrs(g);
+  if (!kernelAttrs) return null;
+  const [y, masks] = tf.engine().runKernel(WINDOW_MAXIMA, { x: xNHWC }, { ...kernelAttrs }) as tf.Tensor[];
+  return { y: y as tf.Tensor2D, masks: masks as tf.Tensor3D };
+}
+
+/** windowElementsAdjoint of [masksₜ · dY] for windowMaxima's masks, in one kernel. */
+export function windowMaximaAdjoint(
+  masks: tf.Tensor3D,
+  dY: tf.Tensor2D,
+  g: WindowGeometry,
+  batch: number,
+  channels: number,
+): tf.Tensor4D {
+  const shape = [batch, ...g.inSize, channels];
+  return tf.engine().runKernel(WINDOW_MAXIMA_ADJOINT, { masks, dy: dY }, { ...wasmAttrs(g)!, shape }) as tf.Tensor4D;
+}
+
 function wasmAttrs(g: WindowGeometry): { k: number; s: number; p: number } | null {
   const [kh, kw] = g.kernel, [sh, sw] = g.stride, [ph, pw] = g.padding;
   return kh === kw && sh === sw && ph === pw && hasWasmIm2col() ? { k: kh, s: sh, p: ph } : null;

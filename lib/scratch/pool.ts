@@ -12,7 +12,14 @@
 import { tf } from "../tf.ts";
 import { pair, type Size2 } from "./output_size.ts";
 import type { ScratchLayer } from "./layer.ts";
-import { windowElements, windowElementsAdjoint, type WindowGeometry, windowGeometry } from "./im2col.ts";
+import {
+  windowElements,
+  windowElementsAdjoint,
+  type WindowGeometry,
+  windowGeometry,
+  windowMaxima,
+  windowMaximaAdjoint,
+} from "./im2col.ts";
 
 abstract class ScratchPool2D implements ScratchLayer {
   readonly name: string;
@@ -61,14 +68,20 @@ abstract class ScratchPool2D implements ScratchLayer {
 }
 
 export class ScratchMaxPool2D extends ScratchPool2D {
-  /** Per offset, 1 where that window element is the window's first maximum, else 0. */
-  #argmaxMasks: tf.Tensor2D[] | null = null;
+  /** Per offset, 1 where that window element is the window's first maximum, else 0 (stacked: [offsets, rows, C]). */
+  #argmaxMasks: tf.Tensor2D[] | tf.Tensor3D | null = null;
 
   constructor(window: Size2, stride: Size2 = window) {
     super("MaxPool2D", window, stride);
   }
 
   forward(x: tf.Tensor, _training: boolean): tf.Tensor {
+    // on wasm y and the masks are one kernel (the same float ops as below)
+    const fused = x.rank === 4 ? this.maximaOf(x as tf.Tensor4D) : null;
+    if (fused) {
+      this.#argmaxMasks = fused.masks;
+      return this.toNHWC(fused.y);
+    }
     const blocks = this.blocksOf(x);
     const y = blocks.reduce((m, b) => tf.maximum(m, b));
     this.#argmaxMasks = blocks.length === 1 ? [tf.onesLike(y)] : firstMaximumMasks(blocks, y);
@@ -76,9 +89,21 @@ export class ScratchMaxPool2D extends ScratchPool2D {
   }
 
   backward(dOut: tf.Tensor): tf.Tensor {
-    if (!this.#argmaxMasks) throw new Error(`${this.name}: backward called before forward`);
-    const dY = tf.reshape(dOut, [-1, this.batchChannels[1]]);
-    return this.placeToNHWC(this.#argmaxMasks.map((mask) => tf.mul(mask, dY) as tf.Tensor2D));
+    const masks = this.#argmaxMasks;
+    if (!masks) throw new Error(`${this.name}: backward called before forward`);
+    const dY = tf.reshape(dOut, [-1, this.batchChannels[1]]) as tf.Tensor2D;
+    if (!Array.isArray(masks)) {
+      return windowMaximaAdjoint(masks, dY, this.requireGeometry(), ...this.batchChannels);
+    }
+    return this.placeToNHWC(masks.map((mask) => tf.mul(mask, dY) as tf.Tensor2D));
+  }
+
+  /** windowMaxima of x (remembering the geometry), or null off wasm. */
+  private maximaOf(x: tf.Tensor4D): { y: tf.Tensor2D; masks: tf.Tensor3D } | null {
+    const g = windowGeometry([x.shape[1], x.shape[2]], this.window, this.stride);
+    const fused = windowMaxima(x, g);
+    if (fused) this.geometry = g, this.batchChannels = [x.shape[0], x.shape[3]];
+    return fused;
   }
 }
 

@@ -6,7 +6,9 @@
  * it and splits it back. The kernels repeat lib/train's ops in their order, rounding each to
  * float32, so the numbers are the same.
  *
- * Inputs: the slots s0…, then p0…, g0…; outputs: the slots' new values s0'…, then p0'….
+ * Inputs: the slots s0…, then p0…, g0…; outputs: the slots' new values s0'…, then p0'…. The slots
+ * are flat (each as long as all parameters together: lib/train's optimisers) or, with `perTensor`,
+ * one set per parameter (s_{i·S + j}: slot j of parameter i; lib/scratch's AdaGrad).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
@@ -24,6 +26,7 @@ interface FlatUpdateAttrs {
   count: number;
   slots: number;
   scalars: number[];
+  perTensor?: boolean;
 }
 
 const RULES = "update_rules.wat";
@@ -57,6 +60,25 @@ export function runFlatUpdate(
   return { slots: out.slice(0, slots.length), params: out.slice(slots.length) };
 }
 
+/**
+ * runFlatUpdate with `slots[i]` the slots of `params[i]` alone (each of its size), in one kernel
+ * for all parameters; returns each parameter's new slots and the new parameters.
+ */
+export function runTensorUpdate(
+  rule: UpdateRule,
+  slots: tf.Tensor[][],
+  params: tf.Tensor[],
+  grads: tf.Tensor[],
+  scalars: number[],
+): { slots: tf.Tensor[][]; params: tf.Tensor[] } {
+  const S = slots[0]?.length ?? 0, inputs: tf.NamedTensorMap = {};
+  slots.flat().forEach((s, i) => (inputs[`s${i}`] = s));
+  params.forEach((p, i) => (inputs[`p${i}`] = p, inputs[`g${i}`] = grads[i]));
+  const attrs: FlatUpdateAttrs = { rule, count: params.length, slots: S * params.length, scalars, perTensor: true };
+  const out = tf.engine().runKernel(FLAT_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  return { slots: params.map((_, i) => out.slice(i * S, (i + 1) * S)), params: out.slice(S * params.length) };
+}
+
 function flatUpdate(
   { inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: FlatUpdateAttrs },
 ): tf.TensorInfo[] {
@@ -71,7 +93,9 @@ function flatUpdate(
   const pOuts = params.map((p) => backend.makeOutput(p.shape, "float32"));
   const at = (t: tf.TensorInfo) => heapOffset(backend, t);
   const total = params.reduce((n, p) => n + tf.util.sizeFromShape(p.shape), 0);
-  if (slots.some((s) => tf.util.sizeFromShape(s.shape) !== total)) {
+  const S = attrs.perTensor ? slots.length / count : slots.length;
+  const slotSize = (k: number) => attrs.perTensor ? tf.util.sizeFromShape(params[Math.floor(k / S)].shape) : total;
+  if (!Number.isInteger(S) || slots.some((s, k) => tf.util.sizeFromShape(s.shape) !== slotSize(k))) {
     throw new Error(`${FLAT_UPDATE}: the slots do not match the parameters`);
   }
   const sizes = params.map((p, i) => {
@@ -83,15 +107,18 @@ function flatUpdate(
   });
   // Element e of parameter i sits at flat index offsets[i] + e; the update of [from, to) of it:
   const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+  // slot j of parameter i: its own tensor, or its stretch of the flat one
+  const slotOf = (list: tf.TensorInfo[], i: number) =>
+    attrs.perTensor ? list.slice(i * S, (i + 1) * S).map(at) : list.map((s) => at(s) + 4 * offsets[i]);
   const call = (i: number, from: number, to: number): Call => {
-    const skip = 4 * (offsets[i] + from), own = 4 * from;
+    const own = 4 * from;
     return [
       `${RULES}:${rule}`,
       at(params[i]) + own,
       at(grads[i]) + own,
-      ...slots.map((s) => at(s) + skip),
+      ...slotOf(slots, i).map((s) => s + own),
       at(pOuts[i]) + own,
-      ...slotOuts.map((s) => at(s) + skip),
+      ...slotOf(slotOuts, i).map((s) => s + own),
       to - from,
       ...scalars,
     ];

@@ -8,6 +8,10 @@
  *   TsdlWindowElements: x → the k·k window elements Bₜ [n·oh·ow, c], one tensor per tap t = (ky, kx):
  *               Bₜ[(r, oy, ox), ch] = x[r, oy·s + ky − p, ox·s + kx − p, ch]  (the columns of cols, split by tap)
  *   TsdlWindowElementsAdjoint: their adjoint, [dBₜ] → dx, each entry added back onto its pixel.
+ *   TsdlWindowMaxima: x → y = maxₜ Bₜ [n·oh·ow, c] (in tap order, as Maximum) and the first-maximum
+ *               masks [k·k, n·oh·ow, c] of lib/scratch's max pool, 1 where Bₜ is the first tap equal to y
+ *               (the last tap where no earlier one is), else 0.
+ *   TsdlWindowMaximaAdjoint: {masks, dy} → the window elements' adjoint of [masksₜ · dy].
  *
  * Square windows, one stride and one padding on every side (attrs k, s, p). One channel, and the
  * window elements, go through the tap-major patches (im2col_taps: whole image rows at a time at
@@ -18,9 +22,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset as at, Scratch, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel } from "./wrap_kernel.ts";
 import { packedKernels, simdGemm } from "./wasm_batch_matmul.ts";
+import { heapKernels } from "./wasm_heap.ts";
 
 export const IM2COL = "TsdlIm2Col", COL2IM = "TsdlCol2Im";
 export const WINDOW_ELEMENTS = "TsdlWindowElements", WINDOW_ELEMENTS_ADJOINT = "TsdlWindowElementsAdjoint";
+export const WINDOW_MAXIMA = "TsdlWindowMaxima", WINDOW_MAXIMA_ADJOINT = "TsdlWindowMaximaAdjoint";
 
 /** A square window's geometry on an [n, h, w, c] image. */
 export interface PatchAttrs {
@@ -35,12 +41,20 @@ export function registerWasmIm2col(): void {
   registerWasmKernel(COL2IM, col2imKernel);
   registerWasmKernel(WINDOW_ELEMENTS, windowElementsKernel);
   registerWasmKernel(WINDOW_ELEMENTS_ADJOINT, windowElementsAdjointKernel);
+  registerWasmKernel(WINDOW_MAXIMA, windowMaximaKernel);
+  registerWasmKernel(WINDOW_MAXIMA_ADJOINT, windowMaximaAdjointKernel);
 }
 
-/** The modules on the heap: im2col.wat (with the packed product) and gemm.wat's transpose. */
+/** layer_passes.wat's max-pool passes. */
+interface MaximaPasses {
+  first_max_masks(taps: number, y: number, masks: number, K: number, n: number): void;
+  masked_taps(masks: number, dy: number, out: number, K: number, n: number): void;
+}
+
+/** The modules on the heap: im2col.wat (with the packed product), gemm.wat's transpose, layer_passes.wat's maxima. */
 function kernels() {
-  const im2col = packedKernels()?.im2col, gemm = simdGemm();
-  return im2col && gemm ? { im2col, transpose: gemm.transpose } : null;
+  const im2col = packedKernels()?.im2col, gemm = simdGemm(), passes = heapKernels<MaximaPasses>("layer_passes.wat");
+  return im2col && gemm && passes ? { im2col, transpose: gemm.transpose, passes } : null;
 }
 
 /** Whether the current backend has the kernels. */
@@ -152,6 +166,49 @@ function windowElementsAdjointKernel(
     elements.forEach((e, t) => taps.set(backend.typedArrayFromHeap(e), t * size));
     backend.typedArrayFromHeap(dx).fill(0);
     kernels()!.im2col.col2im_taps(at(backend, dx), at(backend, buffer), n, h, w, c, k, s, p, oh, ow);
+    return dx;
+  } finally {
+    scratch.release();
+  }
+}
+
+function windowMaximaKernel(
+  { inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: PatchAttrs },
+): tf.TensorInfo[] {
+  const x = inputs.x!, [n, h, w, c] = x.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs);
+  const rows = n * oh * ow, size = rows * c, scratch = new Scratch(backend);
+  try {
+    const y = backend.makeOutput([rows, c], "float32"), masks = backend.makeOutput([k * k, rows, c], "float32");
+    const buffer = scratch.floats(k * k * size + 4);
+    const { im2col, passes } = kernels()!;
+    im2col.im2col_taps(at(backend, x), at(backend, buffer), n, h, w, c, k, s, p, oh, ow);
+    passes.first_max_masks(at(backend, buffer), at(backend, y), at(backend, masks), k * k, size);
+    return [y, masks];
+  } finally {
+    scratch.release();
+  }
+}
+
+function windowMaximaAdjointKernel(
+  { inputs, backend, attrs }: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: WasmBackend;
+    attrs: PatchAttrs & { shape: number[] };
+  },
+): tf.TensorInfo {
+  const { masks, dy } = inputs as { masks: tf.TensorInfo; dy: tf.TensorInfo };
+  const [n, h, w, c] = attrs.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs), size = n * oh * ow * c;
+  if (tf.util.sizeFromShape(masks.shape) !== k * k * size || tf.util.sizeFromShape(dy.shape) !== size) {
+    throw new Error(
+      `${WINDOW_MAXIMA_ADJOINT}: masks [${masks.shape}] and dy [${dy.shape}] do not fit [${attrs.shape}]`,
+    );
+  }
+  const dx = backend.makeOutput(attrs.shape, "float32"), scratch = new Scratch(backend);
+  try {
+    const buffer = scratch.floats(k * k * size), { im2col, passes } = kernels()!;
+    passes.masked_taps(at(backend, masks), at(backend, dy), at(backend, buffer), k * k, size);
+    backend.typedArrayFromHeap(dx).fill(0);
+    im2col.col2im_taps(at(backend, dx), at(backend, buffer), n, h, w, c, k, s, p, oh, ow);
     return dx;
   } finally {
     scratch.release();

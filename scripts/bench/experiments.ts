@@ -20,6 +20,8 @@ import { setWasmThreads, wasmThreads } from "../../lib/tf/wasm_heap.ts";
 import { LeNet } from "../adversarial/lenet.ts";
 import { pgdTrainingObjective } from "../adversarial/robust/pgd_training.ts";
 import { buildAutodiff, buildScratch, SMALL_NET } from "../cnn_scratch/architectures.ts";
+import { autodiffObjective } from "../cnn_scratch/train_twins.ts";
+import { autodiffStep } from "../../lib/train/loop.ts";
 
 /** One row of latest.json's `experiments` (a stable shape: other tools read it). */
 export interface ExperimentTiming {
@@ -121,6 +123,28 @@ const adversarialPgd10: StepBench = {
   },
 };
 
+/**
+ * The autodiff twin through the step cnn-scratch trains it with (lib/train's autodiffStep on the
+ * twin's objective): loss and correct count, as the hand-written step below, so both do the same work.
+ */
+const cnnScratchAutodiff: StepBench = {
+  name: "cnn-scratch-autodiff",
+  batchSize: 50,
+  setup() {
+    const model = buildAutodiff(SMALL_NET, new Rng("bench-scratch-twin"));
+    model.train(true);
+    const params = model.parameters(), optimizer = new AdaGrad(params, 0.01);
+    const step = autodiffStep({ params, objective: autodiffObjective(model), optimizer });
+    const { x, labels } = images(50);
+    const set = { imagesNHWC: x, labels }, rows = Int32Array.from({ length: 50 }, (_, i) => i);
+    return {
+      step: () => tf.tidy(() => void step.train({ set, rows })),
+      sync: () => params[0].data(),
+      dispose: () => (optimizer.dispose(), model.dispose(), tf.dispose([x, labels])),
+    };
+  },
+};
+
 /** The hand-written layers (lib/scratch) through the step cnn-scratch trains them with. */
 const cnnScratchHandwritten: StepBench = {
   name: "cnn-scratch-handwritten",
@@ -150,10 +174,7 @@ export const EXPERIMENT_BENCHES: StepBench[] = [
     optimizer: (p) => new SGD(p, 0.01),
   })),
   adversarialPgd10,
-  autodiffBench("cnn-scratch-autodiff", 50, () => ({
-    model: buildAutodiff(SMALL_NET, new Rng("bench-scratch-twin")),
-    optimizer: (p) => new AdaGrad(p, 0.01),
-  })),
+  cnnScratchAutodiff,
   cnnScratchHandwritten,
   autodiffBench("readme-cnn", 64, () => ({
     model: readmeCnn(new Rng("bench-readme")),

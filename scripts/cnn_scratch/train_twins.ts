@@ -111,7 +111,7 @@ async function trainScratch(arch: Architecture, net: ScratchSequential, data: Se
 }
 
 /** Mean cross-entropy and correct count of the rows through the lib/nn model. */
-function autodiffObjective(net: Sequential): Objective<SetRows> {
+export function autodiffObjective(net: Sequential): Objective<SetRows> {
   return ({ set, rows }) => {
     const batch = gatherBatch(set, rows);
     const logits = net.forward(batch.imagesNHWC);
