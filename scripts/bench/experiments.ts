@@ -228,10 +228,16 @@ function threadCounts(backend: string): number[] {
 /** Steps that take minutes on the pure-JS cpu backend (its convolution gradients) and on software WebGPU. */
 const TOO_SLOW_OFF_WASM = ["uva-convnet", "basics-cnn"];
 
-/** Every experiment's step on the current backend at each thread count; `slow` backends skip TOO_SLOW_OFF_WASM. */
-export async function benchExperiments(backend: string, opts: { quick: boolean; slow: boolean }): Promise<
-  ExperimentTiming[]
-> {
+/**
+ * Every experiment's step on the current backend at each thread count; `slow` backends skip
+ * TOO_SLOW_OFF_WASM. With `reference`, PyTorch's step of each experiment is timed right after ours
+ * and pushed there (while PyTorch is available), so that a ratio spans seconds of a drifting
+ * machine, not the whole run.
+ */
+export async function benchExperiments(
+  backend: string,
+  opts: { quick: boolean; slow: boolean; reference?: ExperimentTiming[] },
+): Promise<ExperimentTiming[]> {
   const rows: ExperimentTiming[] = [];
   const initial = wasmThreads();
   try {
@@ -257,6 +263,11 @@ export async function benchExperiments(backend: string, opts: { quick: boolean; 
         );
         rows.push({ name: bench.name, backend, threads, batchSize: bench.batchSize, msPerStep });
       });
+      if (opts.reference) {
+        const theirs = await pytorchReference(opts.quick, bench.name);
+        if (!theirs) opts.reference = undefined;
+        else opts.reference.push(...theirs);
+      }
     }
   } finally {
     if (backend === "wasm") await setWasmThreads(initial);
@@ -265,14 +276,17 @@ export async function benchExperiments(backend: string, opts: { quick: boolean; 
 }
 
 /**
- * The same steps in PyTorch (scripts/bench/pytorch_steps.py, one thread), when Debian's
- * python3 has torch; null otherwise. Only a reference for ratios measured in one run.
+ * The same steps in PyTorch (scripts/bench/pytorch_steps.py, one thread; `only`: one experiment's),
+ * when Debian's python3 has torch; null otherwise. Only a reference for ratios measured in one run.
  */
-export async function pytorchReference(quick: boolean): Promise<ExperimentTiming[] | null> {
+export async function pytorchReference(quick: boolean, only?: string): Promise<ExperimentTiming[] | null> {
   const script = new URL("./pytorch_steps.py", import.meta.url).pathname;
   const env = { OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MALLOC_MMAP_THRESHOLD_: "67108864" };
   try {
-    const out = await new Deno.Command("/usr/bin/python3", { args: [script, ...(quick ? ["--quick"] : [])], env })
+    const out = await new Deno.Command("/usr/bin/python3", {
+      args: [script, ...(quick ? ["--quick"] : []), ...(only ? ["--only", only] : [])],
+      env,
+    })
       .output();
     if (!out.success) {
       const why = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);

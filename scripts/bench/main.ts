@@ -110,6 +110,8 @@ async function benchNative() {
 
 const report: Record<string, unknown>[] = [];
 const experiments: ExperimentTiming[] = [];
+/** PyTorch's steps, timed beside wasm's (see benchExperiments); the whole reference at the end otherwise. */
+const reference: ExperimentTiming[] = [];
 for (const name of flags.backends) {
   if (name === "lockstep") {
     if (!flags.experiments) report.push(await benchLockstep(base, { quick }));
@@ -127,7 +129,8 @@ for (const name of flags.backends) {
   console.log(describeBackend(info));
   // The cpu backend and WebGPU on a software adapter are slow: fewer repetitions.
   const slow = name === "cpu" || (name === "webgpu" && info.adapterIsFallback !== false);
-  experiments.push(...await benchExperiments(name, { quick, slow }));
+  const beside = name === "wasm" && reference.length === 0 ? reference : undefined;
+  experiments.push(...await benchExperiments(name, { quick, slow, reference: beside }));
   if (flags.experiments) continue;
   const gflops = await matMulGflops(1024, slow ? 3 : 10);
   const singleMs = await singleStepMs(base, quick ? 10 : slow ? 20 : 200);
@@ -147,7 +150,7 @@ const doc = {
   targets: { singleModelMsPerStep: 2.5, gridMinutes: 45 },
   results: report,
   experiments,
-  pytorchReference: await pytorchReference(quick),
+  pytorchReference: reference.length > 0 ? reference : await pytorchReference(quick),
 };
 await writeJsonAtomic(`${flags.out}/bench-${stamp}.json`, doc);
 await writeJsonAtomic(

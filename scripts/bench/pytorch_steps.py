@@ -1,10 +1,11 @@
 """The experiment steps of scripts/bench/experiments.ts in PyTorch, one thread, for ratios
 measured in one run on one machine. Prints a JSON list of {name, backend, threads, batchSize,
 msPerStep} (median of timed steps after a warm-up). Random inputs of each experiment's shape;
-NCHW here, NHWC in ours: the arithmetic is the same.
+NCHW here, NHWC in ours: the arithmetic is the same. `--only NAME` times that experiment's step alone
+(the bench calls it right after timing ours, so that both see the machine in the same state).
 
 Debian's python3-torch links the reference BLAS; for a fair peer point LD_LIBRARY_PATH at
-OpenBLAS (see README, "CPU speed"). Usage: /usr/bin/python3 scripts/bench/pytorch_steps.py [--quick]
+OpenBLAS (see README, "CPU speed"). Usage: /usr/bin/python3 scripts/bench/pytorch_steps.py [--quick] [--only NAME]
 """
 import json
 import sys
@@ -16,6 +17,7 @@ from torch import nn
 torch.set_num_threads(1)
 torch.manual_seed(0)
 QUICK = "--quick" in sys.argv
+ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
 
 
 def uva_convnet():
@@ -93,21 +95,30 @@ def median_ms(step, budget_s):
     return sorted(times)[len(times) // 2]
 
 
+def adam(lr):
+    return lambda model: torch.optim.Adam(model.parameters(), lr)
+
+
 def main():
-    uva, basics, adv, small, readme = uva_convnet().train(), basics_cnn(), lenet(), small_net(), readme_cnn()
+    # name, batch, model, optimiser, step; each built only when timed
     benches = [
-        ("uva-convnet", 32, plain_step(uva, torch.optim.Adam(uva.parameters(), 1e-4), 32)),
-        ("basics-cnn", 32, plain_step(basics, torch.optim.SGD(basics.parameters(), 0.01), 32)),
-        ("adversarial-pgd10", 64, pgd10_step(adv, torch.optim.Adam(adv.parameters(), 1e-3), 64)),
-        ("cnn-scratch", 50, plain_step(small, torch.optim.Adagrad(small.parameters(), 0.01), 50)),
-        ("readme-cnn", 64, plain_step(readme, torch.optim.Adam(readme.parameters(), 1e-3), 64)),
+        ("uva-convnet", 32, lambda: uva_convnet().train(), adam(1e-4), plain_step),
+        ("basics-cnn", 32, basics_cnn, lambda m: torch.optim.SGD(m.parameters(), 0.01), plain_step),
+        ("adversarial-pgd10", 64, lenet, adam(1e-3), pgd10_step),
+        ("cnn-scratch", 50, small_net, lambda m: torch.optim.Adagrad(m.parameters(), 0.01), plain_step),
+        ("readme-cnn", 64, readme_cnn, adam(1e-3), plain_step),
     ]
     rows = []
-    for name, batch, step in benches:
-        ms = median_ms(step, 1 if QUICK else 4)
+    for name, batch, build, optimiser, step_of in benches:
         # One PyTorch step stands for both cnn-scratch twins (the same math).
-        for n in ([f"{name}-autodiff", f"{name}-handwritten"] if name == "cnn-scratch" else [name]):
-            rows.append({"name": n, "backend": "pytorch", "threads": 1, "batchSize": batch, "msPerStep": ms})
+        names = [f"{name}-autodiff", f"{name}-handwritten"] if name == "cnn-scratch" else [name]
+        if ONLY is not None and ONLY not in names:
+            continue
+        model = build()
+        ms = median_ms(step_of(model, optimiser(model), batch), 1 if QUICK else 4)
+        for n in names:
+            if ONLY is None or n == ONLY:
+                rows.append({"name": n, "backend": "pytorch", "threads": 1, "batchSize": batch, "msPerStep": ms})
     print(json.dumps(rows))
 
 
