@@ -62,16 +62,19 @@ export function hasWasmIm2col(): boolean {
   return kernels() !== null && tf.getBackend() === "wasm";
 }
 
+/** What tfjs hands a kernel of this file, `A` its attributes. */
+interface KernelArgs<A> {
+  inputs: tf.NamedTensorInfoMap;
+  backend: WasmBackend;
+  attrs: A;
+}
+
 function outSize(h: number, w: number, { k, s, p }: PatchAttrs): [number, number] {
   return [Math.floor((h + 2 * p - k) / s) + 1, Math.floor((w + 2 * p - k) / s) + 1];
 }
 
 function im2colKernel(
-  { inputs, backend, attrs }: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: WasmBackend;
-    attrs: PatchAttrs & { transposed?: boolean };
-  },
+  { inputs, backend, attrs }: KernelArgs<PatchAttrs & { transposed?: boolean }>,
 ): tf.TensorInfo {
   const x = inputs.x!, [n, h, w, c] = x.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs);
   const M = n * oh * ow, K = k * k * c, transposed = attrs.transposed ?? false;
@@ -97,11 +100,7 @@ function im2colKernel(
 }
 
 function col2imKernel(
-  { inputs, backend, attrs }: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: WasmBackend;
-    attrs: PatchAttrs & { shape: number[] };
-  },
+  { inputs, backend, attrs }: KernelArgs<PatchAttrs & { shape: number[] }>,
 ): tf.TensorInfo {
   const dCols = inputs.dCols!, [n, h, w, c] = attrs.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs);
   const M = n * oh * ow, K = k * k * c;
@@ -128,7 +127,7 @@ function col2imKernel(
 }
 
 function windowElementsKernel(
-  { inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: PatchAttrs },
+  { inputs, backend, attrs }: KernelArgs<PatchAttrs>,
 ): tf.TensorInfo[] {
   const x = inputs.x!, [n, h, w, c] = x.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs);
   const size = n * oh * ow * c, scratch = new Scratch(backend);
@@ -146,11 +145,7 @@ function windowElementsKernel(
 }
 
 function windowElementsAdjointKernel(
-  { inputs, backend, attrs }: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: WasmBackend;
-    attrs: PatchAttrs & { shape: number[] };
-  },
+  { inputs, backend, attrs }: KernelArgs<PatchAttrs & { shape: number[] }>,
 ): tf.TensorInfo {
   const [n, h, w, c] = attrs.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs);
   const elements = Object.values(inputs) as tf.TensorInfo[], size = n * oh * ow * c;
@@ -173,7 +168,7 @@ function windowElementsAdjointKernel(
 }
 
 function windowMaximaKernel(
-  { inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: PatchAttrs },
+  { inputs, backend, attrs }: KernelArgs<PatchAttrs>,
 ): tf.TensorInfo[] {
   const x = inputs.x!, [n, h, w, c] = x.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs);
   const rows = n * oh * ow, size = rows * c, scratch = new Scratch(backend);
@@ -190,11 +185,7 @@ function windowMaximaKernel(
 }
 
 function windowMaximaAdjointKernel(
-  { inputs, backend, attrs }: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: WasmBackend;
-    attrs: PatchAttrs & { shape: number[] };
-  },
+  { inputs, backend, attrs }: KernelArgs<PatchAttrs & { shape: number[] }>,
 ): tf.TensorInfo {
   const { masks, dy } = inputs as { masks: tf.TensorInfo; dy: tf.TensorInfo };
   const [n, h, w, c] = attrs.shape, { k, s, p } = attrs, [oh, ow] = outSize(h, w, attrs), size = n * oh * ow * c;
