@@ -119,6 +119,7 @@ async function scratchAdaGrad(backend: "cpu" | "wasm", opts: { eps?: number; ini
   const layers = [layer("two tensors", [[3, 7], [5]]), layer("none", []), layer("one tensor", [[9, 4]])];
   assert.equal(hasFlatUpdate(), backend === "wasm");
   const optimizer = new ScratchAdaGrad(0.1, opts);
+  optimizer.step([layers[1]]); // nothing to update: nothing happens
   for (let step = 0; step < 4; step++) {
     for (const l of layers) tf.dispose(l.grads), l.grads = l.shapes.map(values);
     optimizer.step(layers);

@@ -50,6 +50,7 @@ export class ScratchAdaGrad {
         );
       }
     }
+    if (held.length === 0) return;
     const params = held.flatMap((l) => l.params), grads = held.flatMap((l) => l.grads);
     const sums = held.flatMap((l) => this.#sumsOf(l));
     const float = [...params, ...grads].every((t) => t.dtype === "float32");

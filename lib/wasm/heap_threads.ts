@@ -68,7 +68,7 @@ export class HeapThreads {
    * `threads` threads (the calling one included) with the kernels of `files` on `heap`. Resolves
    * once the workers have started; one that does not start in time is left out (`threads` says how
    * many run). An unshared heap gets the calling thread only. A file that does not compile (an
-   * engine without relaxed SIMD) is left out: `kernels` and `has` say which are there.
+   * engine without relaxed SIMD) is left out: `kernels` says which are there.
    */
   static async start(heap: WebAssembly.Memory, threads: number, files: readonly string[]): Promise<HeapThreads> {
     if (!Number.isInteger(threads) || threads < 1) {
@@ -151,11 +151,6 @@ export class HeapThreads {
     for (let w = 0; w < jobs.length - 1; w++) {
       if (Atomics.exchange(this.#ctl[w], SLOT.FAILED, 0)) throw new Error(`a kernel failed on worker thread ${w + 1}`);
     }
-  }
-
-  /** Whether the threads have the kernel `fn` ("file:export"). */
-  has(fn: string): boolean {
-    return this.#fnIds.has(fn);
   }
 
   close(): void {
