@@ -21,6 +21,8 @@ export const HEAP_FILES = [
 
 let heap: WebAssembly.Memory | null = null;
 let pool: HeapThreads | null = null;
+// The workers leave their loops before the process tears down the heap they wait on.
+globalThis.addEventListener("unload", () => pool?.close());
 
 /** Starts the pool on the wasm backend's heap (TSDL_THREADS or every core up to 4); call once wasm is ready. */
 export async function enableWasmHeap(memory: WebAssembly.Memory): Promise<void> {

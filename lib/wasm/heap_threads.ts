@@ -7,8 +7,8 @@
  * once every thread has finished. The threads must write disjoint bytes: the callers split outputs
  * by rows, columns, images or ranges, never a sum, so a result does not depend on the thread count.
  *
- * The protocol, per worker: an Int32 control slot [SEQ, DONE, READY, FAILED] (Atomics.wait and
- * notify on SEQ and DONE) and a Float64 job area [calls, (function, arguments, a₀, a₁, …)…].
+ * The protocol, per worker: an Int32 control slot [SEQ, DONE, READY, FAILED, QUIT] (Atomics.wait
+ * and notify on SEQ and DONE; QUIT ends the worker's loop) and a Float64 job area [calls, (function, arguments, a₀, a₁, …)…].
  */
 import { Worker } from "node:worker_threads";
 import { compiledWat, isShared } from "./instantiate_wat.ts";
@@ -16,7 +16,7 @@ import { compiledWat, isShared } from "./instantiate_wat.ts";
 /** A call: "file:export" and its arguments (pointers in bytes). */
 export type Call = readonly [fn: string, ...args: number[]];
 
-export const SLOT = { SEQ: 0, DONE: 1, READY: 2, FAILED: 3, INTS: 16 } as const;
+export const SLOT = { SEQ: 0, DONE: 1, READY: 2, FAILED: 3, QUIT: 4, INTS: 16 } as const;
 /** Doubles in a worker's job area: room for thousands of calls (an update of a model's every tensor). */
 export const JOB_DOUBLES = 1 << 16;
 /**
@@ -153,7 +153,13 @@ export class HeapThreads {
     }
   }
 
+  /** Ends the workers: each leaves its loop (it is not killed inside Atomics.wait), then is terminated. */
   close(): void {
+    for (const c of this.#ctl) {
+      Atomics.store(c, SLOT.QUIT, 1);
+      Atomics.add(c, SLOT.SEQ, 1);
+      Atomics.notify(c, SLOT.SEQ);
+    }
     for (const w of this.#workers) void w.terminate();
     this.#workers.length = 0;
     for (const c of this.#ctl) Atomics.store(c, SLOT.READY, 0);

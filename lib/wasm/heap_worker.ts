@@ -1,6 +1,7 @@
 /**
  * One worker thread of heap_threads.ts: the kernels instantiated on the shared heap, run each time
- * the calling thread posts a job in this worker's slot, then blocked in Atomics.wait until the next.
+ * the calling thread posts a job in this worker's slot, then blocked in Atomics.wait until the next,
+ * until the pool sets QUIT.
  */
 import { workerData } from "node:worker_threads";
 import { JOB_DOUBLES, SLOT } from "./heap_threads.ts";
@@ -22,6 +23,7 @@ Atomics.store(ctl, SLOT.READY, 1);
 let seen = 0;
 for (;;) {
   Atomics.wait(ctl, SLOT.SEQ, seen);
+  if (Atomics.load(ctl, SLOT.QUIT)) break;
   seen = Atomics.load(ctl, SLOT.SEQ);
   try {
     for (let c = 0, at = 1; c < job[0]; c++) {
