@@ -148,10 +148,6 @@ export function windowElementsAdjoint(
 }
 
 /**
- * The wasm kernels' attributes where they run: on the wasm backend, for a square window with one
- * stride and padding; null otherwise (the whole-tensor compositions below).
- */
-/**
  * On wasm, the window elements' running maximum y [n·oh·ow, C] and their first-maximum masks
  * [kh·kw, n·oh·ow, C] in one kernel (what lib/scratch/pool.ts composes from windowElements); null
  * where that kernel is missing.
@@ -175,6 +171,10 @@ export function windowMaximaAdjoint(
   return tf.engine().runKernel(WINDOW_MAXIMA_ADJOINT, { masks, dy: dY }, { ...wasmAttrs(g)!, shape }) as tf.Tensor4D;
 }
 
+/**
+ * The wasm kernels' attributes where they run: on the wasm backend, for a square window with one
+ * stride and padding; null otherwise (the whole-tensor compositions below).
+ */
 function wasmAttrs(g: WindowGeometry): { k: number; s: number; p: number } | null {
   const [kh, kw] = g.kernel, [sh, sw] = g.stride, [ph, pw] = g.padding;
   return kh === kw && sh === sw && ph === pw && hasWasmIm2col() ? { k: kh, s: sh, p: ph } : null;

@@ -37,13 +37,17 @@ abstract class ScratchPool2D implements ScratchLayer {
     this.name = `${kind}(${this.window.join("×")}, stride ${this.stride.join("×")})`;
   }
 
-  /** The window elements Bₖ [n·oh·ow, C] of NHWC x (see im2col.ts); remembers the geometry for backward. */
-  protected blocksOf(x: tf.Tensor): tf.Tensor2D[] {
+  /** The windows' geometry on NHWC x, remembered (with x's [n, C]) for backward. */
+  protected geometryOf(x: tf.Tensor): WindowGeometry {
     if (x.rank !== 4) throw new Error(`${this.name}: expected NHWC input, got [${x.shape}]`);
-    const g = windowGeometry([x.shape[1]!, x.shape[2]!], this.window, this.stride);
     this.batchChannels = [x.shape[0]!, x.shape[3]!];
-    this.geometry = g;
-    return windowElements(x as tf.Tensor4D, g);
+    this.geometry = windowGeometry([x.shape[1]!, x.shape[2]!], this.window, this.stride);
+    return this.geometry;
+  }
+
+  /** The window elements Bₖ [n·oh·ow, C] of NHWC x (see im2col.ts). */
+  protected blocksOf(x: tf.Tensor): tf.Tensor2D[] {
+    return windowElements(x as tf.Tensor4D, this.geometryOf(x));
   }
 
   /** [n·oh·ow, C] → NHWC [n, oh, ow, C] */
@@ -76,13 +80,14 @@ export class ScratchMaxPool2D extends ScratchPool2D {
   }
 
   forward(x: tf.Tensor, _training: boolean): tf.Tensor {
+    const g = this.geometryOf(x);
     // on wasm y and the masks are one kernel (the same float ops as below)
-    const fused = x.rank === 4 ? this.maximaOf(x as tf.Tensor4D) : null;
+    const fused = windowMaxima(x as tf.Tensor4D, g);
     if (fused) {
       this.#argmaxMasks = fused.masks;
       return this.toNHWC(fused.y);
     }
-    const blocks = this.blocksOf(x);
+    const blocks = windowElements(x as tf.Tensor4D, g);
     const y = blocks.reduce((m, b) => tf.maximum(m, b));
     this.#argmaxMasks = blocks.length === 1 ? [tf.onesLike(y)] : firstMaximumMasks(blocks, y);
     return this.toNHWC(y);
@@ -96,14 +101,6 @@ export class ScratchMaxPool2D extends ScratchPool2D {
       return windowMaximaAdjoint(masks, dY, this.requireGeometry(), ...this.batchChannels);
     }
     return this.placeToNHWC(masks.map((mask) => tf.mul(mask, dY) as tf.Tensor2D));
-  }
-
-  /** windowMaxima of x (remembering the geometry), or null off wasm. */
-  private maximaOf(x: tf.Tensor4D): { y: tf.Tensor2D; masks: tf.Tensor3D } | null {
-    const g = windowGeometry([x.shape[1], x.shape[2]], this.window, this.stride);
-    const fused = windowMaxima(x, g);
-    if (fused) this.geometry = g, this.batchChannels = [x.shape[0], x.shape[3]];
-    return fused;
   }
 }
 

@@ -52,11 +52,7 @@ export function runFlatUpdate(
   grads: tf.Tensor[],
   scalars: number[],
 ): { slots: tf.Tensor[]; params: tf.Tensor[] } {
-  const inputs: tf.NamedTensorMap = {};
-  slots.forEach((s, i) => (inputs[`s${i}`] = s));
-  params.forEach((p, i) => (inputs[`p${i}`] = p, inputs[`g${i}`] = grads[i]));
-  const attrs: FlatUpdateAttrs = { rule, count: params.length, slots: slots.length, scalars };
-  const out = tf.engine().runKernel(FLAT_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const out = runUpdate({ rule, count: params.length, slots: slots.length, scalars }, slots, params, grads);
   return { slots: out.slice(0, slots.length), params: out.slice(slots.length) };
 }
 
@@ -71,12 +67,17 @@ export function runTensorUpdate(
   grads: tf.Tensor[],
   scalars: number[],
 ): { slots: tf.Tensor[][]; params: tf.Tensor[] } {
-  const S = slots[0]?.length ?? 0, inputs: tf.NamedTensorMap = {};
-  slots.flat().forEach((s, i) => (inputs[`s${i}`] = s));
+  const S = slots[0]?.length ?? 0, count = params.length;
+  const out = runUpdate({ rule, count, slots: S * count, scalars, perTensor: true }, slots.flat(), params, grads);
+  return { slots: params.map((_, i) => out.slice(i * S, (i + 1) * S)), params: out.slice(S * count) };
+}
+
+/** The kernel on inputs s0…, p0…, g0…: the slots' new values, then the new parameters. */
+function runUpdate(attrs: FlatUpdateAttrs, slots: tf.Tensor[], params: tf.Tensor[], grads: tf.Tensor[]): tf.Tensor[] {
+  const inputs: tf.NamedTensorMap = {};
+  slots.forEach((s, i) => (inputs[`s${i}`] = s));
   params.forEach((p, i) => (inputs[`p${i}`] = p, inputs[`g${i}`] = grads[i]));
-  const attrs: FlatUpdateAttrs = { rule, count: params.length, slots: S * params.length, scalars, perTensor: true };
-  const out = tf.engine().runKernel(FLAT_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-  return { slots: params.map((_, i) => out.slice(i * S, (i + 1) * S)), params: out.slice(S * params.length) };
+  return tf.engine().runKernel(FLAT_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
 }
 
 function flatUpdate(

@@ -61,12 +61,10 @@ export function maxPoolGradDirect(original: tf.KernelFunc): tf.KernelFunc {
       const [px, pdy, pdx] = [at(input), at(dy), at(dx)], image = H * W * C, pooled = OH * OW * C;
       const shape = [H, W, C, OH, OW, ...(twoByTwo ? [] : [kh, kw, sh, sw, top, left])];
       const name = twoByTwo ? "max_pool_grad_2x2" : "max_pool_grad";
+      const fn = `${FILE}:${name}`;
       heapThreads()!.forRanges(
         batchSize,
-        (
-          r0,
-          r1,
-        ) => [[`${FILE}:${name}`, px + 4 * r0 * image, pdy + 4 * r0 * pooled, pdx + 4 * r0 * image, r1 - r0, ...shape]],
+        (r0, r1) => [[fn, px + 4 * r0 * image, pdy + 4 * r0 * pooled, pdx + 4 * r0 * image, r1 - r0, ...shape]],
         { least: Math.ceil(LEAST_SHARE_FLOATS / image) },
       );
       return dx;

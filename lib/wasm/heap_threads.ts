@@ -8,7 +8,8 @@
  * by rows, columns, images or ranges, never a sum, so a result does not depend on the thread count.
  *
  * The protocol, per worker: an Int32 control slot [SEQ, DONE, READY, FAILED, QUIT] (Atomics.wait
- * and notify on SEQ and DONE; QUIT ends the worker's loop) and a Float64 job area [calls, (function, arguments, a₀, a₁, …)…].
+ * and notify on SEQ and DONE; QUIT ends the worker's loop) and a Float64 job area
+ * [calls, (function, arguments, a₀, a₁, …)…].
  */
 import { Worker } from "node:worker_threads";
 import { compiledWat, isShared } from "./instantiate_wat.ts";

@@ -221,6 +221,7 @@ ${body}
  * over 36 sets.
  */
 export const XI_PAD_FLOATS = 16;
+const XI_PAD_BYTES = 4 * XI_PAD_FLOATS;
 
 const TILE_DECL = `    (local $tY i32) (local $tX i32) (local $T i32) (local $cb i32) (local $xi i32) (local $t i32)
     (local $r i32) (local $ty i32) (local $tx i32) (local $cg i32) (local $o i32)
@@ -231,9 +232,7 @@ const tileLocals = (m: number) =>
     (local.set $tX (i32.shr_u (i32.add (local.get $w) (i32.const ${m - 1})) (i32.const ${Math.log2(m)})))
     (local.set $T (i32.mul (i32.mul (local.get $n) (local.get $tY)) (local.get $tX)))
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
-    (local.set $xi (i32.add (i32.mul (local.get $T) (local.get $cb)) (i32.const ${
-    4 * XI_PAD_FLOATS
-  }))) ;; bytes from one ξ to the next
+    (local.set $xi (i32.add (i32.mul (local.get $T) (local.get $cb)) (i32.const ${XI_PAD_BYTES}))) ;; bytes from one ξ to the next
     (local.set $r (local.get $r0))
     (local.set $t (i32.mul (local.get $r0) (i32.mul (local.get $tY) (local.get $tX))))
 `;
@@ -294,7 +293,7 @@ const FDECL = `    (local $kb i32) (local $tap i32) (local $xi i32) (local $ci i
 `;
 const FLOCALS = `    (local.set $kb (i32.shl (local.get $k) (i32.const 2)))
     (local.set $tap (i32.mul (local.get $c) (local.get $kb))) ;; bytes from one tap to the next
-    (local.set $xi (i32.add (local.get $tap) (i32.const ${4 * XI_PAD_FLOATS}))) ;; bytes from one ξ to the next
+    (local.set $xi (i32.add (local.get $tap) (i32.const ${XI_PAD_BYTES}))) ;; bytes from one ξ to the next
     (local.set $ci (local.get $c0))
 `;
 

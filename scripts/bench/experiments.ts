@@ -21,7 +21,8 @@ import { LeNet } from "../adversarial/lenet.ts";
 import { pgdTrainingObjective } from "../adversarial/robust/pgd_training.ts";
 import { buildAutodiff, buildScratch, SMALL_NET } from "../cnn_scratch/architectures.ts";
 import { autodiffObjective } from "../cnn_scratch/train_twins.ts";
-import { autodiffStep } from "../../lib/train/loop.ts";
+import { autodiffStep, type TrainStep } from "../../lib/train/loop.ts";
+import type { SetRows } from "../../lib/scratch/classifier.ts";
 
 /** One row of latest.json's `experiments` (a stable shape: other tools read it). */
 export interface ExperimentTiming {
@@ -124,45 +125,49 @@ const adversarialPgd10: StepBench = {
 };
 
 /**
- * The autodiff twin through the step cnn-scratch trains it with (lib/train's autodiffStep on the
- * twin's objective): loss and correct count, as the hand-written step below, so both do the same work.
+ * One of cnn-scratch's twins through the step the experiment trains it with, on 50 images as one
+ * batch of rows: forward, loss and correct count, backward, AdaGrad, the same work for both twins.
  */
-const cnnScratchAutodiff: StepBench = {
-  name: "cnn-scratch-autodiff",
-  batchSize: 50,
-  setup() {
-    const model = buildAutodiff(SMALL_NET, new Rng("bench-scratch-twin"));
-    model.train(true);
-    const params = model.parameters(), optimizer = new AdaGrad(params, 0.01);
-    const step = autodiffStep({ params, objective: autodiffObjective(model), optimizer });
-    const { x, labels } = images(50);
-    const set = { imagesNHWC: x, labels }, rows = Int32Array.from({ length: 50 }, (_, i) => i);
-    return {
-      step: () => tf.tidy(() => void step.train({ set, rows })),
-      sync: () => params[0].data(),
-      dispose: () => (optimizer.dispose(), model.dispose(), tf.dispose([x, labels])),
-    };
-  },
-};
+function cnnScratchBench(
+  name: string,
+  build: () => { step: TrainStep<SetRows>; sync: () => Promise<unknown>; dispose: () => void },
+): StepBench {
+  return {
+    name,
+    batchSize: 50,
+    setup() {
+      const { step, sync, dispose } = build(), { x, labels } = images(50);
+      const set = { imagesNHWC: x, labels }, rows = Int32Array.from({ length: 50 }, (_, i) => i);
+      return {
+        step: () => tf.tidy(() => void step.train({ set, rows })),
+        sync,
+        dispose: () => (dispose(), tf.dispose([x, labels])),
+      };
+    },
+  };
+}
 
-/** The hand-written layers (lib/scratch) through the step cnn-scratch trains them with. */
-const cnnScratchHandwritten: StepBench = {
-  name: "cnn-scratch-handwritten",
-  batchSize: 50,
-  setup() {
-    const net = buildScratch(SMALL_NET, new Rng("bench-scratch"));
-    const optimizer = new ScratchAdaGrad(0.01);
-    const step = new ScratchClassifier(net, optimizer).trainStep();
-    const { x, labels } = images(50);
-    const set = { imagesNHWC: x, labels };
-    const rows = Int32Array.from({ length: 50 }, (_, i) => i);
-    return {
-      step: () => tf.tidy(() => void step.train({ set, rows })),
-      sync: () => net.layers.find((l) => l.params.length > 0)!.params[0].data(),
-      dispose: () => (optimizer.dispose(), net.dispose(), tf.dispose([x, labels])),
-    };
-  },
-};
+/** The autodiff twin: lib/train's autodiffStep on the twin's objective. */
+const cnnScratchAutodiff = cnnScratchBench("cnn-scratch-autodiff", () => {
+  const model = buildAutodiff(SMALL_NET, new Rng("bench-scratch-twin"));
+  model.train(true);
+  const params = model.parameters(), optimizer = new AdaGrad(params, 0.01);
+  return {
+    step: autodiffStep({ params, objective: autodiffObjective(model), optimizer }),
+    sync: () => params[0].data(),
+    dispose: () => (optimizer.dispose(), model.dispose()),
+  };
+});
+
+/** The hand-written layers (lib/scratch): ScratchClassifier's step. */
+const cnnScratchHandwritten = cnnScratchBench("cnn-scratch-handwritten", () => {
+  const net = buildScratch(SMALL_NET, new Rng("bench-scratch")), optimizer = new ScratchAdaGrad(0.01);
+  return {
+    step: new ScratchClassifier(net, optimizer).trainStep(),
+    sync: () => net.layers.find((l) => l.params.length > 0)!.params[0].data(),
+    dispose: () => (optimizer.dispose(), net.dispose()),
+  };
+});
 
 export const EXPERIMENT_BENCHES: StepBench[] = [
   autodiffBench("uva-convnet", 32, () => ({
