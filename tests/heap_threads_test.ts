@@ -8,7 +8,7 @@
 import { deepStrictEqual as assertEquals, ok as assert, throws as assertThrows } from "node:assert/strict";
 import { MAX_MEMORY_PAGES, withSharedMemory } from "../lib/wasm/shared_memory.ts";
 import { isShared, watBinary } from "../lib/wasm/instantiate_wat.ts";
-import { type Call, HeapThreads, rangeBounds } from "../lib/wasm/heap_threads.ts";
+import { type Call, claimChunks, HeapThreads, rangeBounds, THREAD_WORK } from "../lib/wasm/heap_threads.ts";
 import { initBackend, tf } from "../lib/tf.ts";
 import { wasmHeap } from "../lib/tf/wasm_backend.ts";
 
@@ -55,14 +55,16 @@ Deno.test("HeapThreads runs each range on its own thread; a trap on a worker is 
     assert(pool.kernels("layer_passes.wat") !== null && pool.kernels("no_such_kernels.wat") === null);
     const f = new Float32Array(heap.buffer), n = 1000;
     for (let i = 0; i < n; i++) f[i] = i - 500;
-    // three ranges of 1000 floats, one per thread
+    // 1000 floats in chunks shared by three threads
     pool.forRanges(n, sign(n), { align: 4 });
     assertEquals(Array.from(f.subarray(n, 2 * n)), Array.from(f.subarray(0, n), Math.sign));
     assertEquals(pool.shared, 1);
-    // thread 1's call reads past the heap's end
+    // the workers' calls read past the heap's end (THREAD_WORK stands for each thread's own pointer);
+    // the first chunk, here, is long enough for both workers to take chunks of their own meanwhile
+    const bad = 4 * 65536 * 4, slow: Call[] = Array.from({ length: 4000 }, () => sign(8000)(0, 8000)[0]);
     assertThrows(
-      () => pool.forRanges(n, (_from, _to, t) => [[SIGN, 0, t === 1 ? 4 * 65536 * 4 : 4 * n, t === 1 ? 8 : 0]]),
-      /a kernel failed on worker thread 1/,
+      () => pool.forRanges(n, (from) => from === 0 ? slow : [[SIGN, 0, THREAD_WORK, 8]], { work: [4 * n, bad, bad] }),
+      /a kernel failed on worker thread [12]/,
     );
     f.fill(0, n, 2 * n);
     pool.forRanges(n, sign(n), { align: 4 });
@@ -77,24 +79,40 @@ Deno.test("forRanges: a range may hold several calls, and `cut` moves the inner 
   const heap = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
   const pool = await HeapThreads.start(heap, 3, ["layer_passes.wat"]);
   try {
-    const f = new Float32Array(heap.buffer), n = 1200, seen: [number, number, number][] = [];
+    const f = new Float32Array(heap.buffer), n = 1200, seen: [number, number][] = [];
     for (let i = 0; i < n; i++) f[i] = (i % 7) - 3;
-    // bounds 400 and 800 moved down to multiples of 300; each range done in calls of at most 100
-    pool.forRanges(n, (from, to, t) => {
-      seen.push([from, to, t]);
+    // chunk bounds (every 50) moved down to multiples of 300; each chunk done in calls of at most 100
+    pool.forRanges(n, (from, to) => {
+      seen.push([from, to]);
       const calls: Call[] = [];
       for (let a = from; a < to; a += 100) calls.push(...sign(n)(a, Math.min(to, a + 100)));
       return calls;
     }, { cut: (b) => 300 * Math.floor(b / 300) });
-    assertEquals(seen, [[0, 300, 0], [300, 600, 1], [600, 1200, 2]]);
+    assertEquals(seen, [[0, 300], [300, 600], [600, 900], [900, 1200]]);
     assertEquals(Array.from(f.subarray(n, 2 * n)), Array.from(f.subarray(0, n), Math.sign));
-    // a cut onto the previous bound leaves fewer ranges
+    // a cut onto the previous bound leaves fewer chunks
     seen.length = 0;
-    pool.forRanges(n, (from, to, t) => (seen.push([from, to, t]), sign(n)(from, to)), { cut: () => 0 });
-    assertEquals(seen, [[0, 1200, 0]]);
+    pool.forRanges(n, (from, to) => (seen.push([from, to]), sign(n)(from, to)), { cut: () => 0 });
+    assertEquals(seen, [[0, 1200]]);
   } finally {
     pool.close();
   }
+});
+
+Deno.test("claimChunks: each chunk runs once, a thread's own first, then the others' from their backs", () => {
+  const n = 10, claimed = new Int32Array(n), ran: [thread: number, chunk: number][] = [];
+  // Thread 0 (chunks 0–4) is held up in its second chunk while thread 1 (5–9) does its own and
+  // takes thread 0's from the back, until it meets chunk 1; thread 0 then stops at chunk 2.
+  claimChunks(claimed, n, 2, 0, (c) => {
+    ran.push([0, c]);
+    if (c === 1) claimChunks(claimed, n, 2, 1, (d) => void ran.push([1, d]));
+  });
+  assertEquals(ran, [[0, 0], [0, 1], [1, 5], [1, 6], [1, 7], [1, 8], [1, 9], [1, 4], [1, 3], [1, 2]]);
+  // three threads, one after another: the first does everything, the others find nothing left
+  claimed.fill(0), ran.length = 0;
+  for (let t = 0; t < 3; t++) claimChunks(claimed, n, 3, t, (c) => void ran.push([t, c]));
+  assertEquals(ran.map(([, c]) => c), [0, 1, 2, 5, 4, 3, 9, 8, 7, 6]);
+  assert(ran.every(([t]) => t === 0));
 });
 
 Deno.test("an unshared heap gets one thread", async () => {

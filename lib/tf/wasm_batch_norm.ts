@@ -14,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel } from "./wrap_kernel.ts";
-import { type Call, LEAST_SHARE_FLOATS } from "../wasm/heap_threads.ts";
+import { type Call, LEAST_SHARE_FLOATS, THREAD_WORK } from "../wasm/heap_threads.ts";
 import { heapKernels, heapThreads } from "./wasm_heap.ts";
 
 export const BATCH_NORM_TRAIN = "TsdlBatchNormTrain";
@@ -112,10 +112,9 @@ function batchNormGrad(
   k.combine(pP, 2 * c, blocks, pdb, c, 0);
   k.combine(pP + 4 * c, 2 * c, blocks, pdg, c, 0);
   const args = [pdy, px, pm, pr, at(backend, gamma), pdb, pdg, at(backend, dx)];
-  const gradInput = (r0: number, r1: number, thread: number): Call[] => [
-    [`${FILE}:grad_input`, ...args, pMeans + 8 * c * thread, rows, c, r0, r1],
-  ];
-  pool.forRanges(rows, gradInput, { least: least(1, c) });
+  const gradInput = (r0: number, r1: number): Call[] => [[`${FILE}:grad_input`, ...args, THREAD_WORK, rows, c, r0, r1]];
+  const work = Array.from({ length: threads }, (_, t) => pMeans + 8 * c * t);
+  pool.forRanges(rows, gradInput, { least: least(1, c), work });
   backend.disposeData(P.dataId);
   backend.disposeData(means.dataId);
   return [dx, dGamma, dBeta];

@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, Scratch, type WasmBackend } from "./wasm_backend.ts";
 import { packedKernels, simdGemm } from "./wasm_batch_matmul.ts";
 import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
+import { tapPatches } from "./wasm_im2col.ts";
 import { filterGradientInBands, forwardInBands, inputGradientInBands, rowBands } from "./wasm_conv2d_bands.ts";
 import {
   filterGradientWinograd,
@@ -111,7 +112,7 @@ function patchMatrix(
   const rows = g.n * g.oh * g.ow, taps = g.k * g.k * g.c;
   if (g.c !== 1) return { P: patches(backend, scratch, x, g), rowStride: taps, tapStride: 1 };
   const PT = scratch.floats(taps * rows + 4);
-  packedKernels()!.im2col.im2col_taps(at(backend, x), at(backend, PT), g.n, g.h, g.w, 1, g.k, g.s, g.p, g.oh, g.ow);
+  tapPatches(at(backend, x), at(backend, PT), g);
   return { P: PT, rowStride: 1, tapStride: rows };
 }
 

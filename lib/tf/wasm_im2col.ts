@@ -22,7 +22,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset as at, Scratch, type WasmBackend } from "./wasm_backend.ts";
 import { registerWasmKernel } from "./wrap_kernel.ts";
 import { packedKernels, simdGemm } from "./wasm_batch_matmul.ts";
-import { heapKernels } from "./wasm_heap.ts";
+import { heapKernels, heapThreads } from "./wasm_heap.ts";
+import { LEAST_SHARE_FLOATS } from "../wasm/heap_threads.ts";
 
 export const IM2COL = "TsdlIm2Col", COL2IM = "TsdlCol2Im";
 export const WINDOW_ELEMENTS = "TsdlWindowElements", WINDOW_ELEMENTS_ADJOINT = "TsdlWindowElementsAdjoint";
@@ -57,6 +58,28 @@ function kernels() {
   return im2col && gemm && passes ? { im2col, transpose: gemm.transpose, passes } : null;
 }
 
+/** The shape im2col_taps reads: n images h × w × c, k × k windows at stride s and padding p, oh × ow of them. */
+export interface TapGeometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  k: number;
+  s: number;
+  p: number;
+  oh: number;
+  ow: number;
+}
+
+/** im2col_taps of the images at `x` into `patches` (byte pointers), its taps shared out among the heap threads. */
+export function tapPatches(x: number, patches: number, { n, h, w, c, k, s, p, oh, ow }: TapGeometry): void {
+  heapThreads()!.forRanges(
+    k * k,
+    (t0, t1) => [["im2col.wat:im2col_tap_range", x, patches, n, h, w, c, k, s, p, oh, ow, t0, t1]],
+    { least: Math.ceil(LEAST_SHARE_FLOATS / (n * oh * ow * c)) },
+  );
+}
+
 /** Whether the current backend has the kernels. */
 export function hasWasmIm2col(): boolean {
   return kernels() !== null && tf.getBackend() === "wasm";
@@ -85,7 +108,7 @@ function im2colKernel(
     const buffer = scratch.floats(M * K + 4);
     if (c === 1) {
       // tap-major: colsᵀ itself
-      im2col.im2col_taps(at(backend, x), at(backend, buffer), n, h, w, 1, k, s, p, oh, ow);
+      tapPatches(at(backend, x), at(backend, buffer), { n, h, w, c: 1, k, s, p, oh, ow });
       if (transposed) backend.typedArrayFromHeap(cols).set(backend.typedArrayFromHeap(buffer).subarray(0, M * K));
       else transpose(at(backend, buffer), at(backend, cols), K, M);
     } else {
@@ -135,7 +158,7 @@ function windowElementsKernel(
     // every allocation first: one may grow the heap, detaching views taken before it
     const elements = Array.from({ length: k * k }, () => backend.makeOutput([n * oh * ow, c], "float32"));
     const buffer = scratch.floats(k * k * size + 4);
-    kernels()!.im2col.im2col_taps(at(backend, x), at(backend, buffer), n, h, w, c, k, s, p, oh, ow);
+    tapPatches(at(backend, x), at(backend, buffer), { n, h, w, c, k, s, p, oh, ow });
     const taps = backend.typedArrayFromHeap(buffer);
     elements.forEach((e, t) => backend.typedArrayFromHeap(e).set(taps.subarray(t * size, (t + 1) * size)));
     return elements;
@@ -175,8 +198,8 @@ function windowMaximaKernel(
   try {
     const y = backend.makeOutput([rows, c], "float32"), masks = backend.makeOutput([k * k, rows, c], "float32");
     const buffer = scratch.floats(k * k * size + 4);
-    const { im2col, passes } = kernels()!;
-    im2col.im2col_taps(at(backend, x), at(backend, buffer), n, h, w, c, k, s, p, oh, ow);
+    const { passes } = kernels()!;
+    tapPatches(at(backend, x), at(backend, buffer), { n, h, w, c, k, s, p, oh, ow });
     passes.first_max_masks(at(backend, buffer), at(backend, y), at(backend, masks), k * k, size);
     return [y, masks];
   } finally {

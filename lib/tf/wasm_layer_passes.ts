@@ -55,13 +55,11 @@ function addBias(original: tf.KernelFunc): tf.KernelFunc {
     if (!passes || !x || !bias || !float32(a, b)) return original(args);
     const backend = args.backend as WasmBackend;
     const y = backend.makeOutput(x.shape, "float32");
-    const n = bias.shape[0];
-    passes.add_rows(
-      heapOffset(backend, x),
-      heapOffset(backend, bias),
-      heapOffset(backend, y),
+    const n = bias.shape[0], [px, pb, py] = [x, bias, y].map((t) => heapOffset(backend, t));
+    heapThreads()!.forRanges(
       tf.util.sizeFromShape(x.shape) / n,
-      n,
+      (r0, r1) => [[`${FILE}:add_rows`, px + 4 * r0 * n, pb, py + 4 * r0 * n, r1 - r0, n]],
+      { least: Math.ceil(LEAST_SHARE_FLOATS / n) },
     );
     return y;
   };

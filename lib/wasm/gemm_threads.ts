@@ -6,15 +6,18 @@
  * result is bit-identical to one thread's whatever the split.
  */
 import type { PackedGemm } from "./instantiate_wat.ts";
-import type { Call, HeapThreads } from "./heap_threads.ts";
+import { type Call, type HeapThreads, THREAD_WORK } from "./heap_threads.ts";
 
 /** Below this many flops (about a millisecond on one thread) a product is not worth a round trip. */
 export const MIN_FLOPS = 2e7;
 const GEMM = "gemm_packed.wat:gemm";
 /** Bands of C start on whole register tiles of the packed kernel (4 rows × 8 columns). */
 const ROW_ALIGN = 4, COLUMN_ALIGN = 8;
-/** No band narrower than this: below it a thread spends more on packing its operands than multiplying. */
-const LEAST_BAND = 16;
+/**
+ * No chunk of C narrower than this. A chunk of columns packs A once per NC = 256 of them, a chunk of
+ * rows packs B (unless it reads B in place): narrower chunks balance the threads better but pack more.
+ */
+const LEAST_COLUMNS = 128, LEAST_ROWS = 64;
 
 /** The arguments of one PackedGemm.gemm call. */
 export type Args = Parameters<PackedGemm["gemm"]>;
@@ -36,34 +39,27 @@ export class ThreadedGemm implements PackedGemm {
     const [a, sai, sak, b, sbk, sbj, c, ldc, M, K, N, work, accumulate] = args;
     if (this.pool.threads === 1 || 2 * M * K * N < MIN_FLOPS) return this.local.gemm(...args);
     // By rows every thread packs all of B (K·N), by columns all of A (M·K): the smaller twice.
-    const byRows = N <= M, options = { align: byRows ? ROW_ALIGN : COLUMN_ALIGN, least: LEAST_BAND };
-    this.pool.forRanges(byRows ? M : N, (from, to, t): Call[] => {
-      const w = this.#work(t, work);
-      return [
-        byRows
-          ? [GEMM, a + 4 * from * sai, sai, sak, b, sbk, sbj, c + 4 * from * ldc, ldc, to - from, K, N, w, accumulate]
-          : [GEMM, a, sai, sak, b + 4 * from * sbj, sbk, sbj, c + 4 * from, ldc, M, K, to - from, w, accumulate],
-      ];
-    }, options);
+    const byRows = N <= M, w = THREAD_WORK;
+    const options = { align: byRows ? ROW_ALIGN : COLUMN_ALIGN, least: byRows ? LEAST_ROWS : LEAST_COLUMNS };
+    this.pool.forRanges(byRows ? M : N, (from, to): Call[] => [
+      byRows
+        ? [GEMM, a + 4 * from * sai, sai, sak, b, sbk, sbj, c + 4 * from * ldc, ldc, to - from, K, N, w, accumulate]
+        : [GEMM, a, sai, sak, b + 4 * from * sbj, sbk, sbj, c + 4 * from, ldc, M, K, to - from, w, accumulate],
+    ], { ...options, work: [work, ...this.work] });
   }
 
-  /** Independent products (`products`: their gemm arguments), a run of them whole on each thread. */
+  /** Independent products (`products`: their gemm arguments), shared out whole in chunks of a few. */
   gemmBatch(products: Args[]): void {
     const [, , , , , , , , M, K, N] = products[0] ?? [];
     if (this.pool.threads === 1 || products.length < 2 || 2 * M * K * N * products.length < MIN_FLOPS) {
       for (const args of products) this.local.gemm(...args);
       return;
     }
-    this.pool.forRanges(products.length, (from, to, t) =>
+    this.pool.forRanges(products.length, (from, to) =>
       products.slice(from, to).map((p): Call => {
         const args = [...p];
-        args[11] = this.#work(t, p[11]);
+        args[11] = THREAD_WORK;
         return [GEMM, ...args];
-      }));
-  }
-
-  /** Thread t's work buffer: the call's own on the calling thread. */
-  #work(t: number, own: number): number {
-    return t === 0 ? own : this.work[t - 1];
+      }), { work: [products[0][11], ...this.work] });
   }
 }

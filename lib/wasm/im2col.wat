@@ -119,26 +119,36 @@
   ;;   patchesT[(ky, kx), (r, oy, ox), ch] = image[r, oy·s + ky − p, ox·s + kx − p, ch]   (0 outside)
   ;; Per tap and output row, the pixels ox ∈ [lo, hi) fall inside the image (see $inside_from,
   ;; $inside_to) and the rest are zeros. At stride 1 the inside ones are a run of an image row,
-  ;; (hi − lo)·c contiguous floats copied as whole vectors (where im2col copies oh·ow·k runs of k·c
-  ;; floats: one channel, k floats a call); a vector copy writes up to 3 floats past its run, onto
-  ;; entries written later (the zeros after it are written after it) or the 4 floats of slack after
-  ;; the buffer. At larger strides they go one pixel at a time.
+  ;; (hi − lo)·c contiguous floats copied as whole vectors and its last floats one at a time (where
+  ;; im2col copies oh·ow·k runs of k·c floats: one channel, k floats a call), so that nothing is
+  ;; written past a run and threads can fill disjoint ranges of taps. At larger strides they go one
+  ;; pixel at a time.
   (func (export "im2col_taps") (param $image i32) (param $patches i32) (param $rows i32)
                                (param $h i32) (param $w i32) (param $c i32) (param $k i32) (param $s i32) (param $p i32)
                                (param $oh i32) (param $ow i32)
-    (local $ky i32) (local $kx i32) (local $r i32) (local $oy i32) (local $ox i32) (local $iy i32)
+    (call $im2col_tap_range (local.get $image) (local.get $patches) (local.get $rows) (local.get $h) (local.get $w)
+      (local.get $c) (local.get $k) (local.get $s) (local.get $p) (local.get $oh) (local.get $ow)
+      (i32.const 0) (i32.mul (local.get $k) (local.get $k)))
+  )
+
+  ;; im2col_taps for the taps t ∈ [t0, t1) (t = ky·k + kx) only: the rows of patchesT a thread fills.
+  (func $im2col_tap_range (export "im2col_tap_range") (param $image i32) (param $patches i32) (param $rows i32)
+                               (param $h i32) (param $w i32) (param $c i32) (param $k i32) (param $s i32) (param $p i32)
+                               (param $oh i32) (param $ow i32) (param $t0 i32) (param $t1 i32)
+    (local $t i32) (local $ky i32) (local $kx i32) (local $r i32) (local $oy i32) (local $ox i32) (local $iy i32)
     (local $lo i32) (local $hi i32) (local $o i32) (local $src i32) (local $dst i32) (local $i i32) (local $n i32)
     (local $cb i32) (local $runBytes i32) (local $imageBytes i32) (local $step i32)
     (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
     (local.set $step (i32.mul (local.get $s) (local.get $cb)))
     (local.set $runBytes (i32.mul (local.get $ow) (local.get $cb)))
     (local.set $imageBytes (i32.mul (i32.mul (local.get $h) (local.get $w)) (local.get $cb)))
-    (local.set $o (local.get $patches))
-    (block $ky_done (loop $kyl
-      (br_if $ky_done (i32.ge_u (local.get $ky) (local.get $k)))
-      (local.set $kx (i32.const 0))
-      (block $kx_done (loop $kxl
-        (br_if $kx_done (i32.ge_u (local.get $kx) (local.get $k)))
+    (local.set $o (i32.add (local.get $patches)
+      (i32.mul (i32.mul (local.get $t0) (i32.mul (local.get $rows) (local.get $oh))) (local.get $runBytes))))
+    (local.set $t (local.get $t0))
+    (block $t_done (loop $tl
+        (br_if $t_done (i32.ge_u (local.get $t) (local.get $t1)))
+        (local.set $ky (i32.div_u (local.get $t) (local.get $k)))
+        (local.set $kx (i32.rem_u (local.get $t) (local.get $k)))
         (local.set $lo (call $inside_from (local.get $kx) (local.get $s) (local.get $p) (local.get $ow)))
         (local.set $hi (call $inside_to (local.get $kx) (local.get $s) (local.get $p) (local.get $w) (local.get $ow)))
         (if (i32.lt_s (local.get $hi) (local.get $lo)) (then (local.set $hi (local.get $lo))))
@@ -162,10 +172,15 @@
                     (local.set $n (i32.mul (i32.sub (local.get $hi) (local.get $lo)) (local.get $cb)))
                     (local.set $i (i32.const 0))
                     (block $copied (loop $copy
-                      (br_if $copied (i32.ge_u (local.get $i) (local.get $n)))
+                      (br_if $copied (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
                       (v128.store (i32.add (local.get $dst) (local.get $i)) (v128.load (i32.add (local.get $src) (local.get $i))))
                       (local.set $i (i32.add (local.get $i) (i32.const 16)))
-                      (br $copy))))
+                      (br $copy)))
+                    (block $tail_done (loop $tail
+                      (br_if $tail_done (i32.ge_u (local.get $i) (local.get $n)))
+                      (f32.store (i32.add (local.get $dst) (local.get $i)) (f32.load (i32.add (local.get $src) (local.get $i))))
+                      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                      (br $tail))))
                   (else
                     (local.set $ox (local.get $lo))
                     (block $ox_done (loop $oxl
@@ -184,10 +199,8 @@
             (br $oyl)))
           (local.set $r (i32.add (local.get $r) (i32.const 1)))
           (br $rl)))
-        (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
-        (br $kxl)))
-      (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
-      (br $kyl)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tl)))
   )
 
   ;; The adjoint of im2col_taps: image[r, oy·s + ky − p, ox·s + kx − p, ch] += patchesT[(ky, kx), (r, oy, ox), ch]
