@@ -38,9 +38,12 @@ export class ThreadedGemm implements PackedGemm {
   gemm(...args: Args): void {
     const [a, sai, sak, b, sbk, sbj, c, ldc, M, K, N, work, accumulate] = args;
     if (this.pool.threads === 1 || 2 * M * K * N < MIN_FLOPS) return this.local.gemm(...args);
-    // By rows every thread packs all of B (K·N), by columns all of A (M·K): the smaller twice.
-    const byRows = N <= M, w = THREAD_WORK;
-    const options = { align: byRows ? ROW_ALIGN : COLUMN_ALIGN, least: byRows ? LEAST_ROWS : LEAST_COLUMNS };
+    // By rows every thread packs all of B (K·N), by columns all of A (M·K): the smaller twice. Too few
+    // columns to split (a one-channel layer's filter gradient: 25 × 25088 × 32) go by rows, one chunk
+    // per thread: at most 64 rows, so each reads B in place, but all of it.
+    const byRows = N <= M || N < 2 * LEAST_COLUMNS, w = THREAD_WORK;
+    const least = N <= M ? LEAST_ROWS : byRows ? Math.max(ROW_ALIGN, Math.floor(M / this.pool.threads)) : LEAST_COLUMNS;
+    const options = { align: byRows ? ROW_ALIGN : COLUMN_ALIGN, least };
     this.pool.forRanges(byRows ? M : N, (from, to): Call[] => [
       byRows
         ? [GEMM, a + 4 * from * sai, sai, sak, b, sbk, sbj, c + 4 * from * ldc, ldc, to - from, K, N, w, accumulate]
