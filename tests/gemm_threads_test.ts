@@ -137,13 +137,46 @@ Deno.test("gemmBatch: independent products shared out whole among threads equal 
   }
 });
 
-Deno.test("a UvA-style training step (convs, BatchNorm, pools, ReLU, dense, Adam) gives the same parameters on 1 and 2 threads", async () => {
+/**
+ * The parameters after two training steps of `build`'s model on random images of `shape` (NHWC),
+ * with `threads` threads; asserts that some kernels ran on both where threads > 1.
+ */
+async function paramsAfterSteps(threads: number, build: (rng: Rng) => Sequential, shape: number[]) {
+  await setWasmThreads(threads);
+  assertEquals(wasmThreads(), threads);
+  const model = build(new Rng("threads-step"));
+  model.train(true);
+  const params = model.parameters(), opt = new Adam(params, 1e-3), shared = heapThreads()!.shared;
+  const x = tf.randomUniform(shape, 0, 1, "float32", 7),
+    labels = tf.tensor1d([...Array(shape[0]).keys()].map((i) => i % 10), "int32");
+  for (let s = 0; s < 2; s++) {
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => crossEntropy(model.forward(x), labels) as tf.Scalar, params);
+      opt.step(params.map((p) => grads[p.name]));
+    });
+  }
+  if (threads > 1) assert(heapThreads()!.shared > shared, "some kernels ran on both threads");
+  const values = params.map((p) => Array.from(p.dataSync()));
+  opt.dispose(), model.dispose(), tf.dispose([x, labels]);
+  return values;
+}
+
+/** The same parameters, bit for bit, after two steps on 1 and on 2 threads. */
+async function sameOnOneAndTwoThreads(build: (rng: Rng) => Sequential, shape: number[]) {
   await initBackend("wasm");
-  const run = async (threads: number) => {
-    await setWasmThreads(threads);
-    assertEquals(wasmThreads(), threads);
-    const rng = new Rng("threads-step");
-    const model = new Sequential(
+  try {
+    const one = await paramsAfterSteps(1, build, shape), two = await paramsAfterSteps(2, build, shape);
+    // the first parameter and entry that differ (a diff of arrays this long would not fit in memory)
+    const differences = two.map((p, i) => [i, p.findIndex((v, j) => !Object.is(v, one[i][j]))]);
+    assertEquals(differences.filter(([, j]) => j >= 0), []);
+  } finally {
+    await setWasmThreads(1);
+  }
+}
+
+Deno.test("a UvA-style training step (convs, BatchNorm, pools, ReLU, dense, Adam) gives the same parameters on 1 and 2 threads", async () => {
+  await sameOnOneAndTwoThreads((rng) =>
+    new Sequential(
       new Conv2d(3, 32, 5, rng, { padding: 2 }), // im2col: one product large enough to split
       new BatchNorm(32),
       new ReLU(),
@@ -153,28 +186,20 @@ Deno.test("a UvA-style training step (convs, BatchNorm, pools, ReLU, dense, Adam
       new ReLU(),
       new Flatten(),
       new Linear(8 * 8 * 64, 10, rng),
-    );
-    model.train(true);
-    const params = model.parameters(), opt = new Adam(params, 1e-3);
-    const x = tf.randomUniform([64, 16, 16, 3], 0, 1, "float32", 7),
-      labels = tf.tensor1d([...Array(64).keys()].map((i) => i % 10), "int32");
-    for (let s = 0; s < 2; s++) {
-      tf.tidy(() => {
-        const { grads } = tf.variableGrads(() => crossEntropy(model.forward(x), labels) as tf.Scalar, params);
-        opt.step(params.map((p) => grads[p.name]));
-      });
-    }
-    if (threads > 1) assert(heapThreads()!.shared > 0, "some kernels ran on both threads");
-    const values = params.map((p) => Array.from(p.dataSync()));
-    opt.dispose(), model.dispose(), tf.dispose([x, labels]);
-    return values;
-  };
-  try {
-    const one = await run(1), two = await run(2);
-    // the first parameter and entry that differ (a diff of arrays this long would not fit in memory)
-    const differences = two.map((p, i) => [i, p.findIndex((v, j) => !Object.is(v, one[i][j]))]);
-    assertEquals(differences.filter(([, j]) => j >= 0), []);
-  } finally {
-    await setWasmThreads(1);
-  }
+    ), [64, 16, 16, 3]);
+});
+
+Deno.test("a basics-style training step (a one-channel 5×5 layer first, bias adds, bias gradients) gives the same parameters on 1 and 2 threads", async () => {
+  // 32 images of 28×28: the first layer's tap-major patches, its bias add and its bias gradient's
+  // column sums are large enough to be split (each share at least LEAST_SHARE_FLOATS)
+  await sameOnOneAndTwoThreads((rng) =>
+    new Sequential(
+      new Conv2d(1, 32, 5, rng, { padding: "same" }),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Conv2d(32, 16, 3, rng, { padding: 1 }),
+      new ReLU(),
+      new Flatten(),
+      new Linear(14 * 14 * 16, 10, rng),
+    ), [32, 28, 28, 1]);
 });

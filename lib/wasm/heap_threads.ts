@@ -127,7 +127,7 @@ export class HeapThreads {
   }
 
   /**
-   * [0, total) cut into chunks (see RangeOptions), about CHUNKS_PER_THREAD per thread;
+   * [0, total) cut into chunks (see RangeOptions), about CHUNKS_PER_THREAD per thread (one on one thread);
    * calls(from, to) gives the calls for [from, to). Each thread starts on its own run of chunks
    * and, once through, takes the others' last ones (claimChunks): a core that runs slower for a
    * while (another process on it, a cold cache) no longer holds up the rest. Returns once every
@@ -139,7 +139,7 @@ export class HeapThreads {
     { align = 1, least = 1, cut, work = [] }: RangeOptions = {},
   ): void {
     const threads = this.threads;
-    let bounds = rangeBounds(total, Math.min(MAX_CHUNKS, threads * CHUNKS_PER_THREAD), align, least);
+    let bounds = rangeBounds(total, threads > 1 ? Math.min(MAX_CHUNKS, threads * CHUNKS_PER_THREAD) : 1, align, least);
     if (cut) bounds = bounds.map((b, i) => i === 0 || i === bounds.length - 1 ? b : cut(b));
     bounds = bounds.filter((b, i) => i === 0 || b > bounds[i - 1]);
     const chunks = bounds.slice(1).map((to, i) => calls(bounds[i], to));
