@@ -189,9 +189,9 @@ Deno.test("a UvA-style training step (convs, BatchNorm, pools, ReLU, dense, Adam
     ), [64, 16, 16, 3]);
 });
 
-Deno.test("a basics-style training step (a one-channel 5×5 layer first, bias adds, bias gradients) gives the same parameters on 1 and 2 threads", async () => {
-  // 32 images of 28×28: the first layer's tap-major patches, its bias add and its bias gradient's
-  // column sums are large enough to be split (each share at least LEAST_SHARE_FLOATS)
+Deno.test("a basics-style training step (a one-channel 5×5 layer first, bias adds) gives the same parameters on 1 and 2 threads", async () => {
+  // 32 images of 28×28: the first layer's tap-major patches and its bias add are large enough to be
+  // split (each share at least LEAST_SHARE_FLOATS)
   await sameOnOneAndTwoThreads((rng) =>
     new Sequential(
       new Conv2d(1, 32, 5, rng, { padding: "same" }),

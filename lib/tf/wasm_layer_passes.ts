@@ -29,6 +29,7 @@ type TensorInfo = tf.TensorInfo;
 
 interface LayerPasses {
   add_rows(x: number, b: number, y: number, rows: number, n: number): void;
+  column_sums(x: number, acc: number, out: number, rows: number, n: number, mean: number, scale: number): void;
   relu_grad(x: number, dy: number, dx: number, n: number): void;
   maximum(a: number, b: number, y: number, n: number): void;
   minimum(a: number, b: number, y: number, n: number): void;
@@ -77,15 +78,14 @@ function leadingReduction(mean: boolean): (original: tf.KernelFunc) => tf.Kernel
     const shape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
     const backend = args.backend as WasmBackend;
     const out = backend.makeOutput(shape, "float32"), acc = backend.makeOutput([2 * cols], "float32");
-    const [px, pacc, pout] = [x, acc, out].map((t) => heapOffset(backend, t));
-    // Each thread sums its own columns over every row: whole cache lines of them where rows are wide.
-    heapThreads()!.forRanges(
+    passes.column_sums(
+      heapOffset(backend, x),
+      heapOffset(backend, acc),
+      heapOffset(backend, out),
+      rows,
       cols,
-      (
-        c0,
-        c1,
-      ) => [[`${FILE}:column_sums`, px + 4 * c0, pacc + 8 * c0, pout + 4 * c0, rows, c1 - c0, cols, +mean, 1 / rows]],
-      { align: cols >= 32 ? 16 : 4, least: Math.ceil(LEAST_SHARE_FLOATS / rows) },
+      mean ? 1 : 0,
+      1 / rows,
     );
     backend.disposeData(acc.dataId);
     return out;

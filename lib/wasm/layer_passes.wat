@@ -35,13 +35,10 @@
   ;; out[j] = Σ_r x[r, j] (times scale when mean ≠ 0) for rows × n: the sum over leading axes of a
   ;; bias gradient or a per-channel moment. Rows are added in order in float64 (acc: n doubles of
   ;; scratch) and rounded once, so the sum is at least as accurate as a float32 loop.
-  ;; Rows lie ld floats apart (ld ≥ n: a range of columns of a wider matrix, one thread's share).
   (func (export "column_sums") (param $x i32) (param $acc i32) (param $out i32) (param $rows i32) (param $n i32)
-                               (param $ld i32) (param $mean i32) (param $scale f64)
+                               (param $mean i32) (param $scale f64)
     (local $r i32) (local $j i32) (local $row i32) (local $vec i32) (local $v v128) (local $a i32) (local $total f64)
-    (local $stride i32)
     (local.set $row (i32.shl (local.get $n) (i32.const 2)))
-    (local.set $stride (i32.shl (local.get $ld) (i32.const 2)))
     (local.set $vec (i32.and (local.get $row) (i32.const -16)))
     (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $n) (i32.const 3)))
     (block $r_done (loop $rl
@@ -66,7 +63,7 @@
         (local.set $a (i32.add (local.get $a) (i32.const 8)))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $sl)))
-      (local.set $x (i32.add (local.get $x) (local.get $stride)))
+      (local.set $x (i32.add (local.get $x) (local.get $row)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rl)))
     (local.set $j (i32.const 0))
