@@ -14,7 +14,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { heapOffset, Scratch, type WasmBackend } from "./wasm_backend.ts";
 import { packedKernels, simdGemm } from "./wasm_batch_matmul.ts";
 import { PACKED_GEMM_WORK_FLOATS } from "../wasm/instantiate_wat.ts";
-import { tapPatches } from "./wasm_im2col.ts";
+import { type TapGeometry, tapPatches } from "./wasm_im2col.ts";
 import { filterGradientInBands, forwardInBands, inputGradientInBands, rowBands } from "./wasm_conv2d_bands.ts";
 import {
   filterGradientWinograd,
@@ -34,16 +34,7 @@ interface ConvAttrs {
 }
 
 /** The one geometry the packed path handles (square kernel, one stride and padding, NHWC). */
-export interface ConvGeometry {
-  n: number;
-  h: number;
-  w: number;
-  c: number;
-  k: number;
-  s: number;
-  p: number;
-  oh: number;
-  ow: number;
+export interface ConvGeometry extends TapGeometry {
   co: number;
 }
 
