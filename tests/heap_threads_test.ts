@@ -1,9 +1,9 @@
 /**
  * tfjs-wasm's heap made shared (lib/wasm/shared_memory.ts) and the threads that run our kernels on
  * it (lib/wasm/heap_threads.ts): the rewritten module is the same module with a shared memory, the
- * tfjs heap is shared once the backend starts, jobs run on the threads they are given, a kernel
- * that traps on a worker is reported there and leaves the pool usable, and ranges cover their
- * extent exactly.
+ * tfjs heap is shared once the backend starts, the threads share a call's chunks out so that each
+ * runs once, a kernel that traps on a worker is reported there and leaves the pool usable, and
+ * ranges cover their extent exactly.
  */
 import { deepStrictEqual as assertEquals, ok as assert, throws as assertThrows } from "node:assert/strict";
 import { MAX_MEMORY_PAGES, withSharedMemory } from "../lib/wasm/shared_memory.ts";
@@ -47,7 +47,7 @@ const SIGN = "layer_passes.wat:sign";
 /** y = sign(x) for [from, to) of n floats at 0, y after them. */
 const sign = (n: number) => (from: number, to: number): Call[] => [[SIGN, 4 * from, 4 * (n + from), to - from]];
 
-Deno.test("HeapThreads runs each range on its own thread; a trap on a worker is reported and the pool goes on", async () => {
+Deno.test("HeapThreads shares the chunks of a call out among its threads; a trap on a worker is reported and the pool goes on", async () => {
   const heap = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
   const pool = await HeapThreads.start(heap, 3, ["layer_passes.wat", "no_such_kernels.wat"]);
   try {
@@ -121,14 +121,14 @@ Deno.test("an unshared heap gets one thread", async () => {
   pool.close();
 });
 
-Deno.test("rangeBounds: at most one range per thread, aligned, none shorter than asked, covering the extent", () => {
+Deno.test("rangeBounds: at most as many ranges as asked, aligned, none shorter than asked, covering the extent", () => {
   assertEquals(rangeBounds(10, 3), [0, 3, 7, 10]);
   assertEquals(rangeBounds(100, 2, 8), [0, 48, 100]);
   assertEquals(rangeBounds(100, 4, 1, 40), [0, 50, 100]);
   assertEquals(rangeBounds(5, 4, 1, 40), [0, 5]);
-  for (const [total, threads, align, least] of [[1000, 3, 4, 1], [37, 5, 8, 2], [1, 2, 1, 1]]) {
-    const b = rangeBounds(total, threads, align, least);
-    assert(b[0] === 0 && b.at(-1) === total && b.length - 1 <= threads);
+  for (const [total, most, align, least] of [[1000, 3, 4, 1], [37, 5, 8, 2], [1, 2, 1, 1]]) {
+    const b = rangeBounds(total, most, align, least);
+    assert(b[0] === 0 && b.at(-1) === total && b.length - 1 <= most);
     assert(b.slice(1, -1).every((x) => x % align === 0));
     assert(b.slice(1).every((x, i) => x > b[i]));
   }

@@ -241,11 +241,11 @@ export class HeapThreads {
 }
 
 /**
- * Bounds 0 = b₀ < b₁ < … < b_k = total of at most `threads` ranges, as equal as multiples of
+ * Bounds 0 = b₀ < b₁ < … < b_k = total of at most `most` ranges, as equal as multiples of
  * `align` allow, none shorter than `least` (fewer ranges where total is short).
  */
-export function rangeBounds(total: number, threads: number, align = 1, least = 1): number[] {
-  const parts = Math.max(1, Math.min(threads, Math.floor(total / Math.max(least, align))));
+export function rangeBounds(total: number, most: number, align = 1, least = 1): number[] {
+  const parts = Math.max(1, Math.min(most, Math.floor(total / Math.max(least, align))));
   const bounds = [0];
   for (let t = 1; t < parts; t++) bounds.push(Math.round((total * t) / parts / align) * align);
   bounds.push(total);

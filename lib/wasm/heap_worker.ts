@@ -25,8 +25,8 @@ Atomics.store(ctl, SLOT.READY, 1);
 function run(c: number): void {
   const threads = job[1], work = job[2 + t], starts = 2 + threads;
   for (let at = job[starts + c], end = job[starts + c + 1]; at < end;) {
-    const fn = fns[job[at]], args = Array.from(job.subarray(at + 2, at + 2 + job[at + 1]));
-    fn(...args.map((a) => a === THREAD_WORK ? work : a));
+    const args = Array.from(job.subarray(at + 2, at + 2 + job[at + 1]), (a) => a === THREAD_WORK ? work : a);
+    fns[job[at]](...args);
     at += 2 + job[at + 1];
   }
 }
